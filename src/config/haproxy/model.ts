@@ -1,0 +1,383 @@
+/**
+ * The typed model of a haproxy.cfg, produced by the loader and frozen before any
+ * runtime code reads it (house rule 2). Times are milliseconds, sizes bytes.
+ * HAProxy's inheritance (defaults → proxies) is already applied: a ProxyConfig
+ * holds its effective values. `loc` is where each object was declared.
+ */
+import type { SourceLoc } from '../../core/errors.js';
+
+export type Mode = 'tcp' | 'http';
+
+/** A parsed address. Port 0 with `portEnd` 0 means "no port given". */
+export interface Address {
+  readonly family: 'ipv4' | 'ipv6' | 'unix' | 'abns' | 'fd' | 'hostname';
+  /** IP literal or host name; '' for a wildcard bind (`:80`). */
+  readonly host: string;
+  readonly port: number;
+  /** Last port of a range (`80-85`); equals `port` otherwise. */
+  readonly portEnd: number;
+  /** `+N`/`-N` relative server port (port mapping), when written that way. */
+  readonly portOffset?: number;
+  /** Socket path for unix/abns. */
+  readonly path?: string;
+  /** Inherited fd for `fd@N`. */
+  readonly fd?: number;
+  /** The text as written, for messages. */
+  readonly text: string;
+}
+
+/** ACL / condition model shared by tcp-request, use_backend, http rules, monitor fail. */
+export interface AclTerm {
+  /** Name of a named acl, or an anonymous `{ … }` acl. */
+  readonly acl: string | AclDef;
+  readonly negate: boolean;
+}
+export interface Condition {
+  readonly polarity: 'if' | 'unless';
+  /** Disjunction of conjunctions: `a b || c` → [[a,b],[c]]. */
+  readonly or: readonly (readonly AclTerm[])[];
+  readonly loc: SourceLoc;
+}
+export interface AclDef {
+  readonly name: string;
+  /** Sample fetch, e.g. `src`, `path_beg`, `hdr(host)` → fetch `hdr`, fetchArgs ['host']. */
+  readonly fetch: string;
+  readonly fetchArgs: readonly string[];
+  /** `-i`, `-n`, `-m X`, `-f file` as parsed. */
+  readonly ignoreCase: boolean;
+  readonly matcher: string | undefined;
+  readonly patternFiles: readonly string[];
+  readonly patterns: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+export interface Timeouts {
+  readonly connect?: number;
+  readonly client?: number;
+  readonly server?: number;
+  readonly tunnel?: number;
+  readonly clientFin?: number;
+  readonly serverFin?: number;
+  readonly queue?: number;
+  readonly httpRequest?: number;
+  readonly httpKeepAlive?: number;
+  readonly check?: number;
+  readonly tarpit?: number;
+}
+
+export interface BindConfig {
+  readonly addr: Address;
+  readonly loc: SourceLoc;
+  readonly name?: string;
+  readonly acceptProxy: boolean;
+  readonly backlog?: number;
+  readonly maxconn?: number;
+  readonly v4v6: boolean;
+  readonly v6only: boolean;
+  readonly transparent: boolean;
+  readonly interface?: string;
+  /** unix socket permissions. */
+  readonly mode?: number;
+  readonly user?: string;
+  readonly group?: string;
+  readonly ssl?: { readonly crt: readonly string[]; readonly alpn?: string; readonly ciphers?: string; readonly minVer?: string };
+  /** stats socket only. */
+  readonly level?: 'user' | 'operator' | 'admin';
+  readonly exposeFd?: boolean;
+}
+
+export type HashFunction = 'sdbm' | 'djb2' | 'wt6' | 'crc32';
+export interface HashType {
+  readonly method: 'map-based' | 'consistent';
+  readonly fn: HashFunction;
+  readonly avalanche: boolean;
+}
+
+export type BalanceConfig =
+  | { readonly algorithm: 'roundrobin' | 'static-rr' | 'leastconn' | 'first' | 'source' }
+  | { readonly algorithm: 'random'; readonly draws: number }
+  | {
+      readonly algorithm: 'uri';
+      readonly whole: boolean;
+      readonly pathOnly: boolean;
+      readonly len: number;
+      readonly depth: number;
+    }
+  | { readonly algorithm: 'url_param'; readonly param: string; readonly checkPost: boolean }
+  | { readonly algorithm: 'hdr'; readonly header: string; readonly useDomainOnly: boolean }
+  | { readonly algorithm: 'rdp-cookie'; readonly cookie: string };
+
+export type ServerAdminState = 'ready' | 'drain' | 'maint';
+
+export interface AgentCheck {
+  readonly port?: number;
+  readonly addr?: string;
+  readonly inter: number;
+  readonly send?: string;
+}
+
+export interface ServerCheckParams {
+  /** `check` given. */
+  readonly enabled: boolean;
+  readonly inter: number;
+  readonly fastinter?: number;
+  readonly downinter?: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly port?: number;
+  readonly addr?: string;
+  readonly ssl: boolean;
+  readonly sendProxy: boolean;
+  readonly agent?: AgentCheck;
+  readonly observe?: 'layer4' | 'layer7';
+  readonly errorLimit: number;
+  readonly onError: 'fastinter' | 'fail-check' | 'sudden-death' | 'mark-down';
+  readonly onMarkedDown?: 'shutdown-sessions';
+  readonly onMarkedUp?: 'shutdown-backup-sessions';
+}
+
+export interface ServerConfig {
+  readonly name: string;
+  /** Numeric id (`id` param or assigned in declaration order from 1). */
+  readonly id: number;
+  readonly addr: Address;
+  readonly loc: SourceLoc;
+  /** 0–256; default 1. */
+  readonly weight: number;
+  readonly backup: boolean;
+  /** Initial admin state: `disabled` → maint. */
+  readonly initialState: ServerAdminState;
+  /** 0 = unlimited. */
+  readonly maxconn: number;
+  /** 0 = same as maxconn. */
+  readonly minconn: number;
+  /** 0 = unlimited. */
+  readonly maxqueue: number;
+  /** ms; 0 = none. */
+  readonly slowstart: number;
+  readonly cookie?: string;
+  /** Source address (and optional port) for connections to this server. */
+  readonly source?: Address;
+  /** PROXY protocol toward the server: 0 none, 1 v1, 2 v2. */
+  readonly sendProxy: 0 | 1 | 2;
+  readonly check: ServerCheckParams;
+  readonly ssl?: { readonly verify: 'none' | 'required'; readonly caFile?: string; readonly sni?: string };
+  readonly redir?: string;
+}
+
+export interface ForwardFor {
+  readonly except?: string;
+  readonly header: string;
+  readonly ifNone: boolean;
+}
+
+export interface HttpCheckStep {
+  readonly kind: 'connect' | 'send' | 'expect';
+  readonly args: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+export interface HttpCheck {
+  readonly method: string;
+  readonly uri: string;
+  readonly version: string;
+  /** Extra header/body lines from `option httpchk` (legacy) or `http-check send`. */
+  readonly steps: readonly HttpCheckStep[];
+}
+
+export type ProxyCheckKind =
+  | 'tcp'
+  | 'http'
+  | 'ssl-hello'
+  | 'mysql'
+  | 'pgsql'
+  | 'redis'
+  | 'smtp'
+  | 'tcp-check'
+  | 'external';
+
+export interface CookieConfig {
+  readonly name: string;
+  readonly mode: 'insert' | 'rewrite' | 'prefix' | 'passive';
+  readonly indirect: boolean;
+  readonly nocache: boolean;
+  readonly postonly: boolean;
+  readonly preserve: boolean;
+  readonly httponly: boolean;
+  readonly secure: boolean;
+  readonly domains: readonly string[];
+  readonly maxidle: number;
+  readonly maxlife: number;
+  readonly dynamic: boolean;
+}
+
+export interface Rule {
+  /** Rule family: `tcp-request connection`, `http-request`, `http-response`, … */
+  readonly family: string;
+  readonly action: string;
+  readonly args: readonly string[];
+  readonly cond?: Condition;
+  readonly loc: SourceLoc;
+}
+
+export interface UseBackend {
+  readonly backend: string;
+  readonly cond?: Condition;
+  readonly loc: SourceLoc;
+}
+
+export interface LogTarget {
+  /** `global` resolved away; `stdout`/`stderr`, udp/unix address otherwise. */
+  readonly target: string;
+  readonly facility: string;
+  readonly level?: string;
+  readonly minLevel?: string;
+  readonly format: 'rfc3164' | 'rfc5424' | 'short' | 'raw';
+  readonly len: number;
+  readonly loc: SourceLoc;
+}
+
+export interface StatsConfig {
+  readonly enabled: boolean;
+  readonly uri: string;
+  readonly realm?: string;
+  readonly auth: readonly { readonly user: string; readonly password: string }[];
+  readonly refresh?: number;
+  readonly admin?: Condition;
+  readonly hideVersion: boolean;
+  readonly showLegends: boolean;
+  readonly showNode?: string;
+  readonly showDesc?: string;
+  readonly scope: readonly string[];
+}
+
+export interface ProxyOptions {
+  readonly httpclose: boolean;
+  readonly httpServerClose: boolean;
+  readonly httpKeepAlive: boolean;
+  readonly forwardfor?: ForwardFor;
+  readonly forwarded: boolean;
+  readonly originalto?: { readonly except?: string; readonly header: string };
+  readonly httplog: boolean;
+  readonly httplogClf: boolean;
+  readonly tcplog: boolean;
+  readonly dontlognull: boolean;
+  readonly logHealthChecks: boolean;
+  readonly persist: boolean;
+  readonly allbackups: boolean;
+  readonly abortonclose: boolean;
+  readonly tcpka: boolean;
+  readonly clitcpka: boolean;
+  readonly srvtcpka: boolean;
+  readonly splice: boolean;
+}
+
+export type ProxyKind = 'frontend' | 'backend' | 'listen' | 'defaults';
+
+export interface ProxyConfig {
+  readonly kind: ProxyKind;
+  readonly name: string;
+  readonly id: number;
+  readonly loc: SourceLoc;
+  readonly mode: Mode;
+  readonly disabled: boolean;
+  readonly description?: string;
+  // --- frontend side ---
+  readonly binds: readonly BindConfig[];
+  /** 0 = inherit the global limit. */
+  readonly maxconn: number;
+  readonly backlog?: number;
+  readonly rateLimitSessions?: number;
+  readonly defaultBackend?: string;
+  readonly useBackends: readonly UseBackend[];
+  readonly monitorUri?: string;
+  readonly monitorNets: readonly string[];
+  readonly monitorFail: readonly Condition[];
+  readonly captures: readonly { readonly side: 'request' | 'response'; readonly header: string; readonly len: number }[];
+  readonly logFormat?: string;
+  readonly uniqueIdFormat?: string;
+  readonly uniqueIdHeader?: string;
+  // --- backend side ---
+  readonly balance: BalanceConfig;
+  readonly hashType: HashType;
+  readonly servers: readonly ServerConfig[];
+  readonly fullconn: number;
+  readonly retries: number;
+  /** 0 = off; N != 0 = `option redispatch N` interval (1 = every retry, -1 = last). */
+  readonly redispatch: number;
+  readonly dispatch?: Address;
+  readonly source?: Address;
+  readonly cookie?: CookieConfig;
+  readonly checkKind: ProxyCheckKind;
+  readonly httpCheck?: HttpCheck;
+  readonly tcpCheckSteps: readonly HttpCheckStep[];
+  readonly externalCheck?: { readonly command?: string; readonly path?: string };
+  readonly httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
+  // --- both ---
+  readonly timeouts: Timeouts;
+  readonly options: ProxyOptions;
+  readonly acls: ReadonlyMap<string, readonly AclDef[]>;
+  readonly rules: readonly Rule[];
+  readonly logs: readonly LogTarget[];
+  readonly stats?: StatsConfig;
+  readonly errorfiles: ReadonlyMap<number, string>;
+  readonly errorlocs: ReadonlyMap<number, { readonly code: 302 | 303; readonly url: string }>;
+  /** Legacy `grace` (ms) for soft stop. */
+  readonly grace: number;
+}
+
+export interface GlobalConfig {
+  readonly daemon: boolean;
+  readonly masterWorker: boolean;
+  readonly quiet: boolean;
+  readonly maxconn: number;
+  readonly nbthread: number;
+  readonly cpuMap: readonly { readonly worker: string; readonly cpus: string }[];
+  readonly pidfile?: string;
+  readonly user?: string;
+  readonly group?: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly chroot?: string;
+  readonly ulimitN?: number;
+  readonly hardStopAfter?: number;
+  readonly logs: readonly LogTarget[];
+  readonly statsSockets: readonly BindConfig[];
+  readonly statsTimeout?: number;
+  readonly spreadChecks: number;
+  readonly tuneBufsize: number;
+  readonly tuneMaxhdr: number;
+  readonly serverStateFile?: string;
+  readonly node?: string;
+  readonly description?: string;
+  readonly rateLimitSessions?: number;
+}
+
+export interface Userlist {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  readonly users: readonly {
+    readonly name: string;
+    readonly password: string;
+    readonly insecure: boolean;
+    readonly groups: readonly string[];
+  }[];
+  readonly groups: readonly { readonly name: string; readonly users: readonly string[] }[];
+}
+
+export interface HttpErrorsSection {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  readonly errorfiles: ReadonlyMap<number, string>;
+}
+
+export interface HaproxyConfig {
+  readonly files: readonly string[];
+  readonly global: GlobalConfig;
+  /** Frontends, backends and listens in declaration order (defaults excluded). */
+  readonly proxies: readonly ProxyConfig[];
+  readonly userlists: readonly Userlist[];
+  readonly httpErrors: readonly HttpErrorsSection[];
+  /** Non-fatal findings, like haproxy -c's [WARNING] lines. */
+  readonly warnings: readonly string[];
+}
