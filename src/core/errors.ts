@@ -55,7 +55,12 @@ export class ConfigError extends HapairError {
   readonly loc: SourceLoc | undefined;
   readonly keyword: string | undefined;
   readonly reason: string;
-  constructor(code: ConfigCodeValue, loc: SourceLoc | undefined, keyword: string | undefined, reason: string) {
+  constructor(
+    code: ConfigCodeValue,
+    loc: SourceLoc | undefined,
+    keyword: string | undefined,
+    reason: string,
+  ) {
     super(code, formatConfigMessage(loc, keyword, reason));
     this.loc = loc;
     this.keyword = keyword;
@@ -63,7 +68,11 @@ export class ConfigError extends HapairError {
   }
 }
 
-export function formatConfigMessage(loc: SourceLoc | undefined, keyword: string | undefined, reason: string): string {
+export function formatConfigMessage(
+  loc: SourceLoc | undefined,
+  keyword: string | undefined,
+  reason: string,
+): string {
   const where = loc ? `${loc.file}:${loc.line}: ` : '';
   const what = keyword ? `${keyword}: ` : '';
   return `${where}${what}${reason}`;

@@ -4,7 +4,7 @@
  * `vrrp_instance/VI_1`) in the `obj` field: use `child(log, 'backend/y')`.
  */
 import { Writable } from 'node:stream';
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { type LevelWithSilent, type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -16,7 +16,14 @@ export interface LogOptions {
   readonly fd?: number;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'obj']);
 
 /** Turns one pino JSON record into `HH:MM:SS.mmm LEVEL [obj] msg k=v …`. */

@@ -80,7 +80,12 @@ export interface BindConfig {
   readonly mode?: number;
   readonly user?: string;
   readonly group?: string;
-  readonly ssl?: { readonly crt: readonly string[]; readonly alpn?: string; readonly ciphers?: string; readonly minVer?: string };
+  readonly ssl?: {
+    readonly crt: readonly string[];
+    readonly alpn?: string;
+    readonly ciphers?: string;
+    readonly minVer?: string;
+  };
   /** stats socket only. */
   readonly level?: 'user' | 'operator' | 'admin';
   readonly exposeFd?: boolean;
@@ -293,7 +298,11 @@ export interface ProxyConfig {
   readonly monitorUri?: string;
   readonly monitorNets: readonly string[];
   readonly monitorFail: readonly Condition[];
-  readonly captures: readonly { readonly side: 'request' | 'response'; readonly header: string; readonly len: number }[];
+  readonly captures: readonly {
+    readonly side: 'request' | 'response';
+    readonly header: string;
+    readonly len: number;
+  }[];
   readonly logFormat?: string;
   readonly uniqueIdFormat?: string;
   readonly uniqueIdHeader?: string;

@@ -104,7 +104,9 @@ export interface VrrpInstance {
   readonly garpLowerPrioRepeat: number;
   readonly smtpAlert: boolean;
   /** hapair extension `hapair_transport udp [port N]`: VRRP over UDP instead of IP protocol 112. */
-  readonly transport: { readonly kind: 'raw' } | { readonly kind: 'udp'; readonly port: number; readonly bind?: string };
+  readonly transport:
+    | { readonly kind: 'raw' }
+    | { readonly kind: 'udp'; readonly port: number; readonly bind?: string };
   readonly dontTrackPrimary: boolean;
 }
 
