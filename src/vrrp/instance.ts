@@ -1,0 +1,390 @@
+/**
+ * VrrpInstanceRunner: one running vrrp_instance. It owns the protocol
+ * timers, feeds received adverts and tracker changes to the pure state
+ * machine (fsm.ts) and executes the actions it returns: adverts through the
+ * transport, VIPs through the VIP driver, notifications through a callback.
+ * Trackers reach the priority through priority.ts only.
+ *
+ * Events are queued: an action that causes another event (a notify callback
+ * changing a tracker, say) runs after the current step, never inside it.
+ */
+import type { TrackFile, VrrpInstance, VrrpScript } from '../config/keepalived/model.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import {
+  type FsmAction,
+  type FsmContext,
+  type FsmEvent,
+  type PreemptPhase,
+  step,
+  type VrrpState,
+} from './fsm.js';
+import { type RunSettings, resolveSettings, type TrackerKey, type TrackerSpec } from './instance-config.js';
+import {
+  DropLog,
+  dropErrors,
+  type InstanceNotifier,
+  newCounters,
+  type TransitionInfo,
+  type VrrpInstanceStatus,
+} from './instance-status.js';
+import { InstanceTimers, isTimerAction } from './instance-timers.js';
+import { AdvertWire } from './instance-wire.js';
+import { canonicalAddress } from './ip-bytes.js';
+import { effectivePriority } from './priority.js';
+import { PRIO_STOP } from './timers.js';
+import type { ReceivedAdvert, VipDriver, VrrpTransport } from './types.js';
+
+export type { TrackerKey } from './instance-config.js';
+export type { InstanceNotifier, TransitionInfo, VrrpInstanceStatus } from './instance-status.js';
+export { VRRP_GROUP4, VRRP_GROUP6 } from './instance-wire.js';
+
+export interface VrrpInstanceOptions {
+  readonly config: VrrpInstance;
+  readonly transport: VrrpTransport;
+  readonly vip: VipDriver;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Called on entering MASTER, BACKUP, FAULT and STOP (notify scripts, FIFO, SMTP). */
+  readonly notifier?: InstanceNotifier;
+  /** vrrp_script blocks: weights of track_script entries that give none. */
+  readonly scripts?: readonly VrrpScript[];
+  /** track_file blocks: weights and initial values of track_file entries. */
+  readonly trackFiles?: readonly TrackFile[];
+  /** global_defs vrrp_mcast_group4 / vrrp_mcast_group6. */
+  readonly mcastGroup?: string;
+}
+
+/** What a vrrp_sync_group offers its members (sync-group.ts). */
+export interface SyncCoordinator {
+  canGoMaster(member: VrrpInstanceRunner): boolean;
+  holdsFault(member: VrrpInstanceRunner): boolean;
+  memberChanged(member: VrrpInstanceRunner, from: VrrpState, to: VrrpState): void;
+}
+
+export class VrrpInstanceRunner {
+  readonly name: string;
+  private readonly cfg: VrrpInstance;
+  private readonly settings: RunSettings;
+  private readonly transport: VrrpTransport;
+  private readonly vip: VipDriver;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly notifier: InstanceNotifier | undefined;
+  private readonly trackers = new Map<TrackerKey, TrackerSpec>();
+  private readonly wire: AdvertWire;
+  private readonly counters = newCounters();
+  private readonly drops: DropLog;
+  private readonly listeners: Array<(t: TransitionInfo) => void> = [];
+
+  private current: VrrpState = 'INIT';
+  private priority: number;
+  private faulted = false;
+  private reasons: readonly string[] = [];
+  private masterAdverInt: number;
+  private preempt: PreemptPhase = 'idle';
+  private wantMaster = false;
+  private master: { address: string; priority: number } | undefined;
+  private lastTransition: TransitionInfo | undefined;
+  private readonly timers: InstanceTimers;
+  private readonly queue: FsmEvent[] = [];
+  private running = false;
+  private vipChain: Promise<void> = Promise.resolve();
+  private sync: SyncCoordinator | undefined;
+
+  /** Throws ConfigError for settings hapair cannot run (see instance-config.ts). */
+  constructor(opts: VrrpInstanceOptions) {
+    this.cfg = opts.config;
+    this.name = opts.config.name;
+    this.settings = resolveSettings(opts.config, { scripts: opts.scripts, trackFiles: opts.trackFiles });
+    this.transport = opts.transport;
+    this.vip = opts.vip;
+    this.clock = opts.clock;
+    this.log = opts.log;
+    this.notifier = opts.notifier;
+    this.drops = new DropLog(this.log, this.name);
+    this.timers = new InstanceTimers(this.clock, (ev) => this.dispatch(ev));
+    for (const t of this.settings.trackers) this.trackers.set(t.key, t);
+    for (const w of this.settings.warnings) this.log.warn(`(${this.name}) ${w}`);
+    this.wire = new AdvertWire(this.cfg, this.settings, this.transport.localAddress, opts.mcastGroup);
+    this.priority = this.cfg.priority;
+    this.masterAdverInt = this.cfg.advertInt;
+  }
+
+  get state(): VrrpState {
+    return this.current;
+  }
+  /** keepalived's wantstate == MASTER (sync groups read it). */
+  get wantsMaster(): boolean {
+    return this.wantMaster;
+  }
+  /** In FAULT because of this instance's own trackers (not because its sync group is). */
+  get ownFault(): boolean {
+    return this.faulted;
+  }
+  /** The tracker keys this instance listens to, for wiring the monitors. */
+  trackerKeys(): TrackerKey[] {
+    return [...this.trackers.keys()];
+  }
+
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onTransition(cb: (t: TransitionInfo) => void): () => void {
+    this.listeners.push(cb);
+    return () => {
+      const i = this.listeners.indexOf(cb);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Called by a vrrp_sync_group before start(). */
+  joinSyncGroup(coord: SyncCoordinator): void {
+    this.sync = coord;
+  }
+
+  /** The group moving this member (sync-group.ts). */
+  syncEvent(type: 'sync_master' | 'sync_backup' | 'sync_fault'): void {
+    this.dispatch({ type });
+  }
+
+  /** Starts listening and runs the startup transition (RFC 5798 §6.4.1). Throws when already started. */
+  start(): void {
+    if (this.current !== 'INIT') throw new Error(`vrrp_instance ${this.name} already started`);
+    this.transport.onAdvert((adv) => this.receive(adv));
+    this.recompute();
+    this.dispatch({ type: 'startup' });
+  }
+
+  /**
+   * Shutdown (RFC 5798 §6.4.3): a MASTER sends priority 0 and removes its
+   * VIPs. Resolves when the VIP driver is done. The transport stays open:
+   * its owner closes it.
+   */
+  async stop(): Promise<void> {
+    this.dispatch({ type: 'shutdown' });
+    await this.vipChain;
+  }
+
+  /**
+   * A tracked object changed: `script:NAME`/`proxy` true = OK,
+   * `interface:NAME` true = up, `file:NAME` the number read. Throws
+   * RangeError for a key this instance does not track or a wrong value type.
+   */
+  setTrackerState(key: TrackerKey, value: boolean | number): void {
+    const t = this.trackers.get(key);
+    if (t === undefined) throw new RangeError(`vrrp_instance ${this.name} does not track ${key}`);
+    if ((t.kind === 'file') !== (typeof value === 'number')) {
+      throw new RangeError(
+        `vrrp_instance ${this.name}: ${key} takes a ${t.kind === 'file' ? 'number' : 'boolean'}`,
+      );
+    }
+    this.trackers.set(key, { ...t, value });
+    if (this.current !== 'INIT') this.recompute();
+  }
+
+  status(): VrrpInstanceStatus {
+    const c = this.counters;
+    return {
+      name: this.name,
+      state: this.current,
+      vrid: this.cfg.vrid,
+      version: this.cfg.version,
+      family: this.cfg.family,
+      interface: this.cfg.interface,
+      localAddress: this.transport.localAddress,
+      basePriority: this.cfg.priority,
+      effectivePriority: this.priority,
+      fault: this.faulted,
+      reasons: this.reasons,
+      wantMaster: this.wantMaster,
+      preempt: this.preempt,
+      advertIntMs: this.cfg.advertInt,
+      masterAdverIntMs: this.masterAdverInt,
+      master: this.master ? { ...this.master } : undefined,
+      lastTransition: this.lastTransition,
+      trackers: [...this.trackers.values()].map((t) => ({ key: t.key, value: t.value })),
+      counters: { ...c, drops: { ...c.drops }, dropErrors: dropErrors(c) },
+    };
+  }
+
+  /** Trackers → priority and fault (priority.ts), then the FSM events for what changed. */
+  private recompute(): void {
+    const e = effectivePriority(this.cfg.priority, [...this.trackers.values()]);
+    this.reasons = e.reasons;
+    const from = this.priority;
+    if (e.priority !== from) {
+      this.priority = e.priority;
+      this.log.info(
+        { from, to: e.priority, reasons: e.reasons },
+        `(${this.name}) Changing effective priority from ${from} to ${e.priority}`,
+      );
+      // Before any fault change: a step out of FAULT must not be shifted again.
+      this.dispatch({ type: 'priority_changed', from, to: e.priority });
+    }
+    if (e.fault !== this.faulted) {
+      this.faulted = e.fault;
+      if (e.fault) this.dispatch({ type: 'fault', reason: e.reasons.join('; ') });
+      else this.dispatch({ type: 'fault_cleared' });
+    }
+  }
+
+  private receive(adv: ReceivedAdvert): void {
+    // keepalived (vrrp_dispatcher_read) ignores adverts in FAULT and before startup.
+    if (this.current !== 'BACKUP' && this.current !== 'MASTER') return;
+    const r = this.wire.decode(adv);
+    if (!r.ok) {
+      this.counters.drops[r.reason]++;
+      this.drops.note(this.clock.now(), r.reason, r.detail, adv.src);
+      return;
+    }
+    this.counters.advertsReceived++;
+    if (r.advert.priority === PRIO_STOP) this.counters.prio0Received++;
+    const srcAddr = canonicalAddress(adv.src);
+    this.dispatch({
+      type: 'advert_received',
+      priority: r.advert.priority,
+      srcAddr,
+      maxAdvertInt: r.advert.advertIntMs,
+    });
+  }
+
+  private context(): FsmContext {
+    return {
+      version: this.cfg.version,
+      priority: this.priority,
+      basePriority: this.cfg.priority,
+      initialState: this.cfg.initialState,
+      advertInt: this.cfg.advertInt,
+      masterAdverInt: this.masterAdverInt,
+      localAddress: this.wire.localAddress,
+      nopreempt: this.settings.nopreempt,
+      preemptDelay: this.settings.preemptDelay,
+      preempt: this.preempt,
+      fault: this.faulted,
+      syncMasterAllowed: this.sync ? this.sync.canGoMaster(this) : true,
+      syncHoldsFault: this.sync ? this.sync.holdsFault(this) : false,
+      garpOnLowerPrio: this.cfg.garpLowerPrioRepeat > 0,
+    };
+  }
+
+  private dispatch(ev: FsmEvent): void {
+    this.queue.push(ev);
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.apply(next);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private apply(ev: FsmEvent): void {
+    const from = this.current;
+    const r = step(from, ev, this.context());
+    const reason = r.next === from ? r.reason : this.describe(ev, r.reason);
+    this.current = r.next;
+    if (r.next !== from) this.record(from, r.next, reason);
+    for (const a of r.actions) this.perform(a, reason);
+    if (r.next === from) return;
+    for (const cb of [...this.listeners]) cb(this.lastTransition!);
+    this.sync?.memberChanged(this, from, r.next);
+  }
+
+  /** The transition reason with what only the runner knows: elapsed time, last master. */
+  private describe(ev: FsmEvent, reason: string): string {
+    if (ev.type !== 'master_down_timer') return reason;
+    const secs = (this.timers.sinceDownReset() / 1000).toFixed(2);
+    const last = this.master
+      ? `last master ${this.master.address} prio ${this.master.priority}`
+      : 'no master heard';
+    return `${reason} after ${secs} s, ${last}`;
+  }
+
+  private record(from: VrrpState, to: VrrpState, reason: string): void {
+    this.lastTransition = { from, to, reason, at: this.clock.wallNow() };
+    this.counters.transitions++;
+    if (to === 'MASTER') this.counters.becameMaster++;
+    this.log.info({ from, to, reason, priority: this.priority }, `${this.name}: ${from} → ${to}: ${reason}`);
+  }
+
+  private perform(a: FsmAction, reason: string): void {
+    if (isTimerAction(a)) {
+      this.timers.perform(a, this.cfg.advertInt);
+      return;
+    }
+    switch (a.type) {
+      case 'send_advert':
+        this.send(this.priority);
+        break;
+      case 'send_advert_prio0':
+        this.send(PRIO_STOP);
+        break;
+      case 'add_vips':
+        this.chainVips('add', () => this.vip.add(this.settings.allVips, this.cfg.interface));
+        break;
+      case 'remove_vips':
+        this.chainVips('remove', () => this.vip.remove(this.settings.allVips, this.cfg.interface));
+        break;
+      case 'garp':
+        this.chainVips('announce', async () => this.vip.announce(this.settings.allVips, this.cfg.interface));
+        break;
+      case 'notify':
+        this.notify(a.state, reason);
+        break;
+      case 'set_master_adver_int':
+        this.setMasterAdverInt(a.ms);
+        break;
+      case 'set_master':
+        this.master = { address: a.address, priority: a.priority };
+        break;
+      case 'set_preempt':
+        this.setPreempt(a.phase, a.ms);
+        break;
+      case 'set_want_master':
+        this.wantMaster = a.value;
+        break;
+    }
+  }
+
+  private setMasterAdverInt(ms: number): void {
+    if (ms !== this.masterAdverInt) {
+      this.log.debug(
+        { from: this.masterAdverInt, to: ms },
+        `(${this.name}) master advert interval now ${ms} ms`,
+      );
+    }
+    this.masterAdverInt = ms;
+  }
+
+  private setPreempt(phase: PreemptPhase, ms: number | undefined): void {
+    this.preempt = phase;
+    if (phase !== 'running') {
+      this.timers.cancelPreempt();
+      return;
+    }
+    this.log.info(`(${this.name}) start preempt delay (${(ms ?? 0) / 1000} s)`);
+    this.timers.startPreempt(ms ?? 0);
+  }
+
+  /** RFC 5798 §6.4.3 "send an ADVERTISEMENT", with our priority or 0. */
+  private send(priority: number): void {
+    this.transport.send(this.wire.encode(priority));
+    this.counters.advertsSent++;
+    if (priority === PRIO_STOP) this.counters.prio0Sent++;
+  }
+
+  /** VIP changes run one after another, so a remove never overtakes the add before it. */
+  private chainVips(what: string, op: () => Promise<void>): void {
+    this.vipChain = this.vipChain.then(op).catch((err: unknown) => {
+      this.log.error({ err }, `(${this.name}) VIP ${what} failed`);
+    });
+  }
+
+  private notify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', reason: string): void {
+    if (!this.notifier) return;
+    try {
+      this.notifier(state, reason, this.priority);
+    } catch (err) {
+      this.log.error({ err, state }, `(${this.name}) notifier failed`);
+    }
+  }
+}
