@@ -13,6 +13,7 @@ export interface VirtualAddress {
   /** Interface; defaults to the instance's interface. */
   readonly dev?: string;
   readonly label?: string;
+  /** `brd`: an IPv4 address, or `+` / `-` as `ip addr` takes them. */
   readonly broadcast?: string;
   readonly scope?: string;
   readonly loc: SourceLoc;
@@ -21,6 +22,11 @@ export interface VirtualAddress {
 export interface VrrpScript {
   readonly name: string;
   readonly loc: SourceLoc;
+  /**
+   * The command line as written between the double quotes: the runner splits it
+   * into argv as keepalived does (unquoted spaces separate words, single quotes
+   * group, backslash escapes), keepalived.conf(5) "Quoted strings".
+   */
   readonly script: string;
   /** ms, default 1000. */
   readonly interval: number;
@@ -48,16 +54,21 @@ export interface TrackRef {
 
 export interface TrackFile {
   readonly name: string;
+  /** Resolved against the directory of the file that declares it. */
   readonly path: string;
+  /** Default 1 (keepalived.conf(5) "Track files"). */
   readonly weight: number;
+  /** `weight N reverse`. */
+  readonly weightReverse?: boolean;
   readonly initFile?: { readonly value: number; readonly overwrite: boolean };
   readonly loc: SourceLoc;
 }
 
 /** hapair extension: tracker of the co-located proxy engine. */
 export interface TrackProxy {
+  /** 0 (default) = Fault while the proxy is unhealthy; otherwise added/subtracted like a track_script weight. */
   readonly weight: number;
-  /** Require at least one UP server in each named backend. */
+  /** Require at least one UP server in each named backend; empty = the proxy engine being alive is enough. */
   readonly backends: readonly string[];
   readonly loc: SourceLoc;
 }
@@ -68,21 +79,27 @@ export interface NotifyHooks {
   readonly fault?: string;
   readonly stop?: string;
   readonly any?: string;
-  /** hapair/keepalived `notify_timeout`? keepalived uses script_timeout in global_defs; ms. */
+  /**
+   * ms a notify script may run before it is killed; 0 = no limit (keepalived does
+   * not time notify scripts out). From global_defs `hapair_notify_timeout`.
+   */
   readonly timeout: number;
 }
 
 export interface VrrpInstance {
   readonly name: string;
   readonly loc: SourceLoc;
+  /** Default BACKUP, or MASTER when the priority is 255 (keepalived). */
   readonly initialState: 'MASTER' | 'BACKUP';
   readonly interface: string;
   readonly vrid: number;
-  /** 1–255; default 100. */
+  /** 1–255 (255 = address owner); default 100, or 255 when `state MASTER` is given without a priority (keepalived). */
   readonly priority: number;
-  /** ms; default 1000. v2 needs whole seconds. */
+  /** ms; default 1000. v2 needs whole seconds (1–255 s), v3 centiseconds (10 ms–40.95 s). */
   readonly advertInt: number;
+  /** `version`, else global_defs vrrp_version; IPv6 instances always use 3. */
   readonly version: 2 | 3;
+  /** Family of the first address written (VIP, unicast_src_ip, mcast_src_ip or unicast_peer); 4 when none. */
   readonly family: 4 | 6;
   readonly nopreempt: boolean;
   /** ms; 0 = none. */
@@ -91,6 +108,7 @@ export interface VrrpInstance {
   readonly virtualAddresses: readonly VirtualAddress[];
   readonly virtualAddressesExcluded: readonly VirtualAddress[];
   readonly unicastSrcIp?: string;
+  /** As written: `ADDR`, or with hapair_transport udp also `ADDR:PORT` / `[V6ADDR]:PORT`. */
   readonly unicastPeers: readonly string[];
   readonly mcastSrcIp?: string;
   readonly trackScripts: readonly TrackRef[];
@@ -98,12 +116,15 @@ export interface VrrpInstance {
   readonly trackFiles: readonly TrackRef[];
   readonly trackProxy?: TrackProxy;
   readonly notify: NotifyHooks;
+  /** ms; default global_defs vrrp_garp_master_delay. */
   readonly garpMasterDelay: number;
   readonly garpMasterRepeat: number;
+  /** ms; 0 = no periodic refresh. */
   readonly garpMasterRefresh: number;
   readonly garpLowerPrioRepeat: number;
+  /** Always false: hapair refuses smtp_alert (no email), see docs/compat.md. */
   readonly smtpAlert: boolean;
-  /** hapair extension `hapair_transport udp [port N]`: VRRP over UDP instead of IP protocol 112. */
+  /** hapair extension `hapair_transport udp [port N] [bind ADDR]`: VRRP over UDP (default port 11200) instead of IP protocol 112. */
   readonly transport:
     | { readonly kind: 'raw' }
     | { readonly kind: 'udp'; readonly port: number; readonly bind?: string };
@@ -120,16 +141,21 @@ export interface VrrpSyncGroup {
 export interface GlobalDefs {
   readonly routerId?: string;
   readonly scriptUser?: string;
+  readonly scriptGroup?: string;
   readonly enableScriptSecurity: boolean;
   readonly vrrpVersion: 2 | 3;
+  /** ms; default 5000. */
   readonly vrrpGarpMasterDelay: number;
+  /** Default 5. */
   readonly vrrpGarpMasterRepeat: number;
+  /** ms; default 0 (no refresh). */
   readonly vrrpGarpMasterRefresh: number;
+  /** Default vrrp_garp_master_repeat. */
   readonly vrrpGarpLowerPrioRepeat: number;
   readonly vrrpMcastGroup4: string;
   readonly vrrpMcastGroup6: string;
   readonly notifyFifo?: string;
-  /** ms; keepalived's script timeout for notify scripts. */
+  /** ms; hapair extension `hapair_notify_timeout`, copied into each NotifyHooks.timeout; 0 = no limit. */
   readonly scriptTimeout: number;
 }
 
@@ -140,5 +166,6 @@ export interface KeepalivedConfig {
   readonly trackFiles: readonly TrackFile[];
   readonly instances: readonly VrrpInstance[];
   readonly syncGroups: readonly VrrpSyncGroup[];
+  /** `file:line: keyword: reason` lines for accepted input worth a look (overridden values, truncated auth_pass …). */
   readonly warnings: readonly string[];
 }
