@@ -1,0 +1,195 @@
+/**
+ * The VRRP process's engine room: one runner per vrrp_instance, its transport,
+ * its VIP driver, the probes it tracks (vrrp_script, track_interface,
+ * track_file, and the co-located proxy), sync groups and notify hooks. Used by
+ * `hapair vrrp` and by the VRRP child of `hapair -k`.
+ */
+import type { KeepalivedConfig, VrrpInstance } from '../config/keepalived/model.js';
+import { InterfaceProbe } from '../checks/interface-probe.js';
+import { resolveScriptIds, ScriptProbe } from '../checks/script-probe.js';
+import type { Probe } from '../checks/types.js';
+import { type Clock, realClock } from '../core/clock.js';
+import { type CommandRunner, realRunner } from '../core/command.js';
+import { child, type Logger } from '../core/logger.js';
+import { type TransitionInfo, type VrrpInstanceStatus, VrrpInstanceRunner } from './instance.js';
+import { type NotifyState, runNotify } from './notify.js';
+import { VrrpSyncGroupRunner } from './sync-group.js';
+import { TrackFileWatcher } from './track-file.js';
+import { createTransport } from './transport/index.js';
+import type { VipDriver, VrrpTransport } from './types.js';
+import { checkTools, IpVipDriver, LoggingVipDriver } from './vip.js';
+
+export interface VrrpDaemonOptions {
+  readonly config: KeepalivedConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly runner?: CommandRunner;
+  /** 'ip' drives real addresses; 'log' only logs them (unprivileged demo, tests). */
+  readonly vipMode: 'ip' | 'log';
+  /** How often interfaces are polled (ms). */
+  readonly interfacePollMs?: number;
+}
+
+export type TransitionListener = (instance: string, t: TransitionInfo) => void;
+
+interface Member {
+  readonly runner: VrrpInstanceRunner;
+  readonly transport: VrrpTransport;
+  readonly vip: VipDriver;
+}
+
+export class VrrpDaemon {
+  private readonly members: Member[] = [];
+  private readonly probes: Probe[] = [];
+  private readonly files: TrackFileWatcher[] = [];
+  private readonly listeners: TransitionListener[] = [];
+  private proxyOk: boolean | undefined;
+
+  private constructor(
+    private readonly opts: VrrpDaemonOptions,
+    private readonly clock: Clock,
+    private readonly runner: CommandRunner,
+  ) {}
+
+  static async start(opts: VrrpDaemonOptions): Promise<VrrpDaemon> {
+    const d = new VrrpDaemon(opts, opts.clock ?? realClock, opts.runner ?? realRunner);
+    try {
+      await d.init();
+    } catch (err) {
+      await d.stop();
+      throw err;
+    }
+    return d;
+  }
+
+  private async init(): Promise<void> {
+    const { config, log } = this.opts;
+    if (this.opts.vipMode === 'ip' && config.instances.length > 0) await checkTools(this.runner);
+    for (const inst of config.instances) this.members.push(await this.createMember(inst));
+    for (const g of config.syncGroups) {
+      const members = g.members.map((n) => this.members.find((m) => m.runner.name === n)!.runner);
+      new VrrpSyncGroupRunner({
+        config: g,
+        members,
+        log: child(log, `vrrp_sync_group/${g.name}`),
+        notifier: (state, _reason) =>
+          void runNotify(g.notify, g.name, state as NotifyState, 0, this.runner, log, 'GROUP'),
+      });
+    }
+    for (const m of this.members) m.runner.start();
+    await this.startTrackers();
+  }
+
+  private async createMember(inst: VrrpInstance): Promise<Member> {
+    const { config, log } = this.opts;
+    const ilog = child(log, `vrrp_instance/${inst.name}`);
+    const transport = await createTransport(inst, {
+      log: ilog,
+      mcastGroup4: config.globalDefs.vrrpMcastGroup4,
+      mcastGroup6: config.globalDefs.vrrpMcastGroup6,
+    });
+    const vip: VipDriver =
+      this.opts.vipMode === 'ip'
+        ? new IpVipDriver({
+            runner: this.runner,
+            clock: this.clock,
+            log: ilog,
+            garp: {
+              delayMs: inst.garpMasterDelay,
+              repeat: inst.garpMasterRepeat,
+              refreshMs: inst.garpMasterRefresh,
+            },
+          })
+        : new LoggingVipDriver(ilog);
+    const runner = new VrrpInstanceRunner({
+      config: inst,
+      transport,
+      vip,
+      clock: this.clock,
+      log: ilog,
+      scripts: config.scripts,
+      trackFiles: config.trackFiles,
+      mcastGroup: inst.family === 6 ? config.globalDefs.vrrpMcastGroup6 : config.globalDefs.vrrpMcastGroup4,
+      notifier: (state, _reason, priority) =>
+        void runNotify(inst.notify, inst.name, state, priority, this.runner, ilog),
+    });
+    runner.onTransition((t) => {
+      for (const l of this.listeners) l(inst.name, t);
+    });
+    return { runner, transport, vip };
+  }
+
+  /** Starts one probe per tracked object and feeds every instance tracking it. */
+  private async startTrackers(): Promise<void> {
+    const { config, log } = this.opts;
+    const keys = new Set(this.members.flatMap((m) => m.runner.trackerKeys()));
+    const feed = (key: string, value: boolean | number) => {
+      for (const m of this.members) {
+        if (m.runner.trackerKeys().includes(key as never)) m.runner.setTrackerState(key as never, value);
+      }
+    };
+    for (const key of keys) {
+      const [kind, name] = splitKey(key);
+      if (kind === 'script') {
+        const script = config.scripts.find((s) => s.name === name)!;
+        const ids = await resolveScriptIds(script, this.runner);
+        this.probes.push(
+          new ScriptProbe({ script, ids, runner: this.runner, clock: this.clock, log, onEvent: (e) => feed(key, e.ok) }),
+        );
+      } else if (kind === 'interface') {
+        this.probes.push(
+          new InterfaceProbe({
+            name,
+            ifname: name,
+            interval: this.opts.interfacePollMs ?? 100,
+            clock: this.clock,
+            log,
+            onEvent: (e) => feed(key, e.ok),
+          }),
+        );
+      } else if (kind === 'file') {
+        const tf = config.trackFiles.find((f) => f.name === name)!;
+        const w = new TrackFileWatcher(tf, (v) => feed(key, v), this.clock, log);
+        this.files.push(w);
+        await w.start();
+      }
+    }
+    for (const p of this.probes) p.start();
+    if (this.proxyOk !== undefined) this.setProxyHealth(this.proxyOk, 'initial');
+  }
+
+  /** The built-in tracker of the co-located proxy engine (hapair_track_proxy). */
+  setProxyHealth(ok: boolean, reason: string): void {
+    const changed = this.proxyOk !== ok;
+    this.proxyOk = ok;
+    for (const m of this.members) {
+      if (!m.runner.trackerKeys().includes('proxy')) continue;
+      if (changed) this.opts.log.info({ ok, reason }, `proxy tracker: ${ok ? 'healthy' : 'unhealthy'} (${reason})`);
+      m.runner.setTrackerState('proxy', ok);
+    }
+  }
+
+  onTransition(cb: TransitionListener): void {
+    this.listeners.push(cb);
+  }
+
+  status(): VrrpInstanceStatus[] {
+    return this.members.map((m) => m.runner.status());
+  }
+
+  /** keepalived's stop: masters send priority 0 and drop their VIPs, then everything closes. */
+  async stop(): Promise<void> {
+    for (const f of this.files) f.stop();
+    await Promise.all(this.probes.map((p) => p.stop()));
+    await Promise.all(this.members.map((m) => m.runner.stop().catch(() => undefined)));
+    for (const m of this.members) {
+      if (m.vip instanceof IpVipDriver) m.vip.close();
+      await m.transport.close();
+    }
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i + 1)];
+}
