@@ -1,0 +1,188 @@
+/**
+ * The root command: run the proxy of the haproxy.cfg files and, with -k, the
+ * VRRP instances of the keepalived.conf files in a process of their own.
+ * Signals follow HAProxy: SIGTERM/SIGINT hard stop, SIGUSR1 soft stop (finish
+ * sessions, honouring `grace`), SIGTTOU pause listeners, SIGTTIN resume them.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
+import { loadHaproxyConfig } from '../config/haproxy/index.js';
+import type { KeepalivedConfig } from '../config/keepalived/model.js';
+import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { startHealthChecks } from '../checks/wire.js';
+import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
+import { ProxyHealthReporter } from '../proxy/health-report.js';
+import { configErrorLines } from './check.js';
+import { removePidfile, writePidfile } from './signals.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface RunOptions {
+  readonly file?: string[];
+  readonly keepalived?: string[];
+  readonly check?: boolean;
+  readonly debug?: boolean;
+  /** true with -D, false with -db, undefined otherwise. */
+  readonly daemon?: boolean;
+  readonly masterWorker?: boolean;
+  readonly systemd?: boolean;
+  readonly pidfile?: string;
+  readonly sf?: string[];
+  readonly st?: string[];
+  readonly quiet?: boolean;
+  readonly localPeer?: string;
+  /** hapair: VIPs are only logged, never configured (unprivileged demo). */
+  readonly vip?: boolean;
+}
+
+function loadAll(opts: RunOptions): { ha?: HaproxyConfig; ka?: KeepalivedConfig } | undefined {
+  try {
+    const ha = opts.file && opts.file.length > 0 ? loadHaproxyConfig(opts.file) : undefined;
+    const ka = opts.keepalived && opts.keepalived.length > 0 ? loadKeepalivedConfig(opts.keepalived) : undefined;
+    return { ...(ha ? { ha } : {}), ...(ka ? { ka } : {}) };
+  } catch (err) {
+    for (const l of configErrorLines(err)) process.stderr.write(`${l}\n`);
+    return undefined;
+  }
+}
+
+/** -D: start a detached copy in the foreground mode and return at once, like haproxy's daemon mode. */
+function daemonize(): void {
+  const args = process.argv.slice(2).filter((a) => a !== '-D' && a !== '--daemon');
+  const childProc = spawn(process.execPath, [process.argv[1]!, ...args, '--no-daemon'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  childProc.unref();
+}
+
+function startVrrpProcess(opts: RunOptions, log: Logger): Promise<ChildProcess> {
+  const args: VrrpChildArgs = {
+    files: opts.keepalived ?? [],
+    vipMode: opts.vip === false ? 'log' : 'ip',
+    pretty: Boolean(opts.debug),
+    level: opts.quiet ? 'warn' : 'info',
+  };
+  const childProc = fork(join(here, '../vrrp/child.js'), [JSON.stringify(args)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    childProc.once('message', (m: FromVrrp) => {
+      if (m.type === 'ready') {
+        log.info({ pid: childProc.pid, instances: m.instances }, 'VRRP process ready');
+        resolve(childProc);
+      } else if (m.type === 'failed') reject(new Error(`VRRP process failed: ${m.message}`));
+    });
+    childProc.once('exit', (code) => reject(new Error(`VRRP process exited with code ${code}`)));
+  });
+}
+
+function signalOld(pids: readonly string[] | undefined, signal: NodeJS.Signals, log: Logger): void {
+  for (const p of pids ?? []) {
+    const pid = Number(p);
+    try {
+      process.kill(pid, signal);
+      log.info({ pid, signal }, 'signalled the previous process');
+    } catch (err) {
+      log.warn({ pid, err: (err as Error).message }, 'could not signal the previous process');
+    }
+  }
+}
+
+export async function runMain(opts: RunOptions): Promise<void> {
+  const cfgs = loadAll(opts);
+  if (!cfgs) {
+    process.exitCode = 1;
+    return;
+  }
+  if (!cfgs.ha && !cfgs.ka) {
+    process.stderr.write('hapair: no configuration file given: use -f haproxy.cfg and/or -k keepalived.conf\n');
+    process.exitCode = 1;
+    return;
+  }
+  if (opts.masterWorker || cfgs.ha?.global.masterWorker) {
+    process.stderr.write(
+      'hapair: master-worker mode (-W, master-worker) is not available in this build yet; run without it\n',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const wantDaemon = opts.daemon === true || (opts.daemon === undefined && !opts.debug && cfgs.ha?.global.daemon);
+  if (wantDaemon) return daemonize();
+
+  const log = createLogger({ pretty: Boolean(opts.debug), level: opts.quiet ? 'warn' : 'info' });
+  for (const w of [...(cfgs.ha?.warnings ?? []), ...(cfgs.ka?.warnings ?? [])]) log.warn(w);
+  const pidfile = opts.pidfile ?? cfgs.ha?.global.pidfile;
+
+  let engine: ProxyEngine | undefined;
+  let checks: { stop(): Promise<void> } | undefined;
+  let vrrp: ChildProcess | undefined;
+  const stopAll = async (soft: boolean) => {
+    if (vrrp?.connected) {
+      const exited = new Promise((r) => vrrp!.once('exit', r));
+      vrrp.send({ type: 'stop' } satisfies ToVrrp);
+      await exited;
+    }
+    await checks?.stop();
+    const grace = soft ? Math.max(...(cfgs.ha?.proxies.map((p) => p.grace) ?? [0]), 0) : 0;
+    await engine?.stop(soft ? { grace: grace || 30_000 } : {});
+    removePidfile(pidfile);
+  };
+
+  try {
+    if (cfgs.ha) {
+      engine = await startProxyEngine(cfgs.ha, { log });
+      checks = startHealthChecks(cfgs.ha, engine, log);
+    }
+    if (cfgs.ka && cfgs.ka.instances.length > 0) {
+      vrrp = await startVrrpProcess(opts, log);
+      const watched = [...new Set(cfgs.ka.instances.flatMap((i) => i.trackProxy?.backends ?? []))];
+      if (engine) {
+        const v = vrrp;
+        const reporter = new ProxyHealthReporter(engine, watched, (h) => {
+          if (v.connected) v.send({ type: 'proxy-health', ok: h.ok, reason: h.reason } satisfies ToVrrp);
+        });
+        reporter.update();
+      }
+      vrrp.on('exit', (code, signal) => {
+        log.error({ code, signal }, 'VRRP process exited');
+      });
+    }
+  } catch (err) {
+    for (const l of configErrorLines(err)) log.error(l);
+    await stopAll(false);
+    process.exitCode = 1;
+    return;
+  }
+
+  writePidfile(pidfile);
+  signalOld(opts.sf, 'SIGUSR1', log);
+  signalOld(opts.st, 'SIGTERM', log);
+  installSignals(engine, log, stopAll);
+}
+
+function installSignals(engine: ProxyEngine | undefined, log: Logger, stopAll: (soft: boolean) => Promise<void>): void {
+  let stopping = false;
+  const stop = (soft: boolean, sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal: sig }, soft ? 'soft stop: finishing sessions' : 'stopping');
+    stopAll(soft).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop(false, 'SIGTERM'));
+  process.on('SIGINT', () => stop(false, 'SIGINT'));
+  process.on('SIGUSR1', () => stop(true, 'SIGUSR1'));
+  process.on('SIGTTOU', () => {
+    log.info('SIGTTOU: pausing listeners');
+    engine?.pauseListeners();
+  });
+  process.on('SIGTTIN', () => {
+    log.info('SIGTTIN: resuming listeners');
+    engine?.resumeListeners();
+  });
+}

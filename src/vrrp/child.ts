@@ -1,0 +1,54 @@
+/**
+ * Entry point of the VRRP process forked by `hapair -k`: its own event loop,
+ * so proxy load can never delay an advert (ARCHITECTURE.md). It learns the
+ * proxy's health from its parent over IPC; losing the parent (proxy crashed
+ * or killed) counts as an unhealthy proxy at once, and the process then stops
+ * as keepalived does on shutdown (priority 0, VIPs removed), so a box whose
+ * proxy is gone never keeps the VIP.
+ */
+import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
+import { createLogger } from '../core/logger.js';
+import { VrrpDaemon } from './daemon.js';
+
+function send(msg: FromVrrp): void {
+  if (process.connected) process.send?.(msg);
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as VrrpChildArgs;
+  const log = createLogger({ pretty: args.pretty, level: args.level as 'info' });
+  const config = loadKeepalivedConfig(args.files);
+  const daemon = await VrrpDaemon.start({ config, log, vipMode: args.vipMode });
+  daemon.onTransition((instance, t) =>
+    send({ type: 'transition', instance, from: t.from, to: t.to, reason: t.reason }),
+  );
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`VRRP process stopping: ${why}`);
+    await daemon.stop();
+    send({ type: 'stopped' });
+    process.exit(0);
+  };
+  process.on('message', (m: ToVrrp) => {
+    if (m.type === 'proxy-health') daemon.setProxyHealth(m.ok, m.reason);
+    else if (m.type === 'stop') void stop('asked by the parent');
+  });
+  process.on('disconnect', () => {
+    daemon.setProxyHealth(false, 'proxy process gone');
+    void stop('parent process gone');
+  });
+  // The parent handles the operator's signals and tells us; a signal sent to
+  // the whole process group must not stop us before the parent decides.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  send({ type: 'ready', instances: config.instances.map((i) => i.name) });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'failed', message: (err as Error).message });
+  process.stderr.write(`hapair vrrp: ${(err as Error).message}\n`);
+  process.exit(1);
+});
