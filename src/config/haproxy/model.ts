@@ -49,6 +49,8 @@ export interface AclDef {
   readonly patternFiles: readonly string[];
   readonly patterns: readonly string[];
   readonly loc: SourceLoc;
+  /** Converters chained after the fetch (`req.hdr(host),lower` → ['lower']), when any. */
+  readonly converters?: readonly string[];
 }
 
 export interface Timeouts {
@@ -177,7 +179,8 @@ export interface ForwardFor {
 }
 
 export interface HttpCheckStep {
-  readonly kind: 'connect' | 'send' | 'expect';
+  /** The word after `http-check`/`tcp-check`; `send-binary` exists for tcp-check only. */
+  readonly kind: 'connect' | 'send' | 'send-binary' | 'expect';
   readonly args: readonly string[];
   readonly loc: SourceLoc;
 }
@@ -240,6 +243,8 @@ export interface LogTarget {
   readonly format: 'rfc3164' | 'rfc5424' | 'short' | 'raw';
   readonly len: number;
   readonly loc: SourceLoc;
+  /** Parsed network/socket address (udp default port 514 applied); absent for stdout/stderr. */
+  readonly addr?: Address;
 }
 
 export interface StatsConfig {
@@ -321,6 +326,8 @@ export interface ProxyConfig {
   readonly httpCheck?: HttpCheck;
   readonly tcpCheckSteps: readonly HttpCheckStep[];
   readonly externalCheck?: { readonly command?: string; readonly path?: string };
+  /** Words after `option mysql-check`, `option pgsql-check` or `option smtpchk`, as written. */
+  readonly checkArgs?: readonly string[];
   readonly httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
   // --- both ---
   readonly timeouts: Timeouts;
@@ -353,6 +360,10 @@ export interface GlobalConfig {
   readonly logs: readonly LogTarget[];
   readonly statsSockets: readonly BindConfig[];
   readonly statsTimeout?: number;
+  /** `stats maxconn` (global): concurrent connections on the stats sockets. */
+  readonly statsMaxconn?: number;
+  /** Global `external-check`: allows `option external-check` (HAProxy refuses it otherwise). */
+  readonly externalCheck?: boolean;
   readonly spreadChecks: number;
   readonly tuneBufsize: number;
   readonly tuneMaxhdr: number;

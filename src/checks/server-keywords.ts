@@ -1,0 +1,180 @@
+/**
+ * Health-check parameters of `server`/`default-server` lines (configuration.txt
+ * §5.2), registered by the check engine that runs the probes: `check`,
+ * `inter`, `rise`, `fall`, the agent-check family and the passive-health
+ * (`observe`, `error-limit`, `on-error`) options.
+ */
+import { isIP } from 'node:net';
+import { badArgs, intArg, oneOf, timeArg } from '../config/haproxy/args.js';
+import {
+  SERVER_SCOPES,
+  type ServerParamCtx,
+  type ServerParamSpec,
+  withModule,
+} from '../config/haproxy/context.js';
+import type { CheckDraft } from '../config/haproxy/draft.js';
+import type { KeywordCall } from '../config/registry.js';
+
+const MAX_INT = 2 ** 31 - 1;
+
+type Setter = (c: CheckDraft, v: string, call: KeywordCall) => void;
+
+function value(
+  name: string,
+  doc: string,
+  set: Setter,
+  defaultValue?: string,
+): Omit<ServerParamSpec, 'module'> {
+  return {
+    name,
+    sections: SERVER_SCOPES,
+    usage: `${name} <value>`,
+    doc,
+    arity: 1,
+    ...(defaultValue !== undefined && { defaultValue }),
+    parse: (ctx: ServerParamCtx, call) => set(ctx.server.check, call.args[0]!, call),
+  };
+}
+
+function flag(
+  name: string,
+  doc: string,
+  set: (c: CheckDraft, on: boolean) => void,
+): Omit<ServerParamSpec, 'module'> {
+  return {
+    name,
+    sections: SERVER_SCOPES,
+    usage: `${name} | no-${name}`,
+    doc,
+    arity: 0,
+    negatable: true,
+    parse: (ctx: ServerParamCtx, call) => set(ctx.server.check, !call.negated),
+  };
+}
+
+function ipArg(call: KeywordCall, v: string): string {
+  if (isIP(v) === 0) throw badArgs(call, `'${v}' is not an IPv4 or IPv6 address`);
+  return v;
+}
+
+function portArg(call: KeywordCall, v: string): number {
+  return intArg(call, v, 1, 65535, 'port');
+}
+
+export const checkServerParams: ServerParamSpec[] = withModule<ServerParamCtx>('checks', [
+  flag('check', 'Enable active health checks of this server.', (c, on) => {
+    c.enabled = on;
+  }),
+  value(
+    'inter',
+    'Interval between two checks.',
+    (c, v, call) => {
+      c.inter = timeArg(call, v, true);
+    },
+    '2s',
+  ),
+  value(
+    'fastinter',
+    'Interval while the server is transitioning (going up or down).',
+    (c, v, call) => {
+      c.fastinter = timeArg(call, v, true);
+    },
+    'inter',
+  ),
+  value(
+    'downinter',
+    'Interval while the server is down.',
+    (c, v, call) => {
+      c.downinter = timeArg(call, v, true);
+    },
+    'inter',
+  ),
+  value(
+    'rise',
+    'Consecutive successful checks to consider the server up.',
+    (c, v, call) => {
+      c.rise = intArg(call, v, 1, MAX_INT, 'rise');
+    },
+    '2',
+  ),
+  value(
+    'fall',
+    'Consecutive failed checks to consider the server down.',
+    (c, v, call) => {
+      c.fall = intArg(call, v, 1, MAX_INT, 'fall');
+    },
+    '3',
+  ),
+  value(
+    'port',
+    'TCP port the checks connect to.',
+    (c, v, call) => {
+      c.port = portArg(call, v);
+    },
+    'the server port',
+  ),
+  value(
+    'addr',
+    'IP address the checks connect to.',
+    (c, v, call) => {
+      c.addr = ipArg(call, v);
+    },
+    'the server address',
+  ),
+  flag('check-ssl', 'Run the checks over TLS.', (c, on) => {
+    c.ssl = on;
+  }),
+  flag('check-send-proxy', 'Send a PROXY protocol header on check connections.', (c, on) => {
+    c.sendProxy = on;
+  }),
+  flag('agent-check', 'Enable the auxiliary agent check (needs agent-port).', (c, on) => {
+    c.agent.enabled = on;
+  }),
+  value('agent-port', 'TCP port of the agent.', (c, v, call) => {
+    c.agent.port = portArg(call, v);
+  }),
+  value(
+    'agent-addr',
+    'Address of the agent.',
+    (c, v, call) => {
+      c.agent.addr = ipArg(call, v);
+    },
+    'the server address',
+  ),
+  value(
+    'agent-inter',
+    'Interval between two agent checks.',
+    (c, v, call) => {
+      c.agent.inter = timeArg(call, v, true);
+    },
+    '2s',
+  ),
+  value('agent-send', 'String sent to the agent after connecting.', (c, v) => {
+    c.agent.send = v;
+  }),
+  value('observe', 'Passive health: watch layer4 or layer7 errors of real traffic.', (c, v, call) => {
+    c.observe = oneOf(call, v, ['layer4', 'layer7'] as const);
+  }),
+  value(
+    'error-limit',
+    "Consecutive observed errors that trigger 'on-error'.",
+    (c, v, call) => {
+      c.errorLimit = intArg(call, v, 1, MAX_INT, 'error-limit');
+    },
+    '10',
+  ),
+  value(
+    'on-error',
+    'Action when error-limit is reached.',
+    (c, v, call) => {
+      c.onError = oneOf(call, v, ['fastinter', 'fail-check', 'sudden-death', 'mark-down'] as const);
+    },
+    'fail-check',
+  ),
+  value('on-marked-down', 'Action when the server goes down.', (c, v, call) => {
+    c.onMarkedDown = oneOf(call, v, ['shutdown-sessions'] as const);
+  }),
+  value('on-marked-up', 'Action when the server comes up.', (c, v, call) => {
+    c.onMarkedUp = oneOf(call, v, ['shutdown-backup-sessions'] as const);
+  }),
+]);
