@@ -3,9 +3,10 @@
  * `keepalived -t`. Errors go to stderr as `file:line: keyword: reason`, one per
  * line; the exit code is 0 when valid and 1 otherwise.
  */
-import { ConfigError, ConfigErrors, HapairError } from '../core/errors.js';
+
 import { evalCondExpr, loadHaproxyConfig } from '../config/haproxy/index.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import { ConfigError, ConfigErrors, HapairError } from '../core/errors.js';
 
 export function configErrorLines(err: unknown): string[] {
   if (err instanceof ConfigErrors) return err.errors.map((e) => `${e.message} [${e.code}]`);
@@ -16,7 +17,9 @@ export function configErrorLines(err: unknown): string[] {
 
 export function runCheck(files: readonly string[], keepalived: readonly string[], quiet = false): number {
   if (files.length === 0 && keepalived.length === 0) {
-    process.stderr.write('hapair: no configuration file given: use -f haproxy.cfg and/or -k keepalived.conf\n');
+    process.stderr.write(
+      'hapair: no configuration file given: use -f haproxy.cfg and/or -k keepalived.conf\n',
+    );
     return 1;
   }
   let ok = true;

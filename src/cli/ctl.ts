@@ -25,7 +25,9 @@ export function sendCommand(target: string, command: string, timeoutMs = 10_000)
     const dest = parseSocketTarget(target);
     const sock: Socket = 'path' in dest ? connect(dest.path) : connect(dest.port, dest.host);
     const chunks: Buffer[] = [];
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no answer from ${target} within ${timeoutMs} ms`)));
+    sock.setTimeout(timeoutMs, () =>
+      sock.destroy(new Error(`no answer from ${target} within ${timeoutMs} ms`)),
+    );
     sock.on('connect', () => sock.write(`${command}\n`));
     sock.on('data', (d: Buffer) => chunks.push(d));
     sock.on('error', reject);
@@ -46,7 +48,12 @@ function loadHistory(): string[] {
 }
 
 async function interactive(target: string): Promise<number> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, history: loadHistory(), prompt: '> ' });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    history: loadHistory(),
+    prompt: '> ',
+  });
   rl.prompt();
   for await (const line of rl) {
     const cmd = line.trim();

@@ -23,20 +23,36 @@ export function buildProgram(): Command {
       'HAProxy-compatible TCP/HTTP load balancer and keepalived-compatible VRRP failover.\n' +
         'Runs the proxy of haproxy.cfg files (-f) and the VRRP instances of keepalived.conf files (-k).',
     )
-    .addOption(new Option('-f, --file <path>', 'haproxy.cfg file, or directory of *.cfg files read in lexical order (repeatable)').argParser(collect))
-    .addOption(new Option('-k, --keepalived <file>', 'keepalived.conf file for the VRRP instances (repeatable)').argParser(collect))
+    .addOption(
+      new Option(
+        '-f, --file <path>',
+        'haproxy.cfg file, or directory of *.cfg files read in lexical order (repeatable)',
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '-k, --keepalived <file>',
+        'keepalived.conf file for the VRRP instances (repeatable)',
+      ).argParser(collect),
+    )
     .option('-c, --check', 'check the configuration only: exit 0 if valid, 1 if invalid (errors on stderr)')
     .option('--cc <expr>', 'evaluate a .if condition expression (also -cc): exit 0 if true, 1 if false')
     .option('-d, --debug', 'stay in the foreground with human-readable logs on stderr')
-    .option('-D, --daemon', 'detach and run in the background (HAProxy\'s daemon mode)')
+    .option('-D, --daemon', "detach and run in the background (HAProxy's daemon mode)")
     .option('--no-daemon', 'stay in the foreground even if the configuration says daemon (also -db)')
     .option('-W, --master-worker', 'master-worker mode: a master owning the sockets supervises the workers')
     .option('--systemd', 'notify systemd of readiness on $NOTIFY_SOCKET (also -Ws, implies -W)')
     .option('-p, --pidfile <file>', 'write the pid (of the master, in master-worker mode) to this file')
-    .option('--sf <pid...>', 'once started, ask these old processes to finish their sessions and exit (also -sf)')
+    .option(
+      '--sf <pid...>',
+      'once started, ask these old processes to finish their sessions and exit (also -sf)',
+    )
     .option('--st <pid...>', 'once started, terminate these old processes at once (also -st)')
     .option('-q, --quiet', 'print nothing on success (with -c) and only errors otherwise')
-    .option('--no-vip', 'hapair: never configure VIPs, only log what would be done (unprivileged demo and tests)')
+    .option(
+      '--no-vip',
+      'hapair: never configure VIPs, only log what would be done (unprivileged demo and tests)',
+    )
     .option('-L, --local-peer <name>', 'local peer name (accepted for compatibility; used as the node name)')
     .option('-v, --version', 'print the version and exit')
     .option('--vv', 'print the version with build and compatibility details and exit (also -vv)')
@@ -45,14 +61,17 @@ export function buildProgram(): Command {
       if (opts.vv) return void console.log(versionDetails());
       if (opts.version) return void console.log(versionLine());
       if (opts.cc !== undefined) return void (process.exitCode = runCondExpr(opts.cc));
-      if (opts.check) return void (process.exitCode = runCheck(opts.file ?? [], opts.keepalived ?? [], opts.quiet));
+      if (opts.check)
+        return void (process.exitCode = runCheck(opts.file ?? [], opts.keepalived ?? [], opts.quiet));
       await runMain(opts);
     });
 
   program
     .command('check')
     .description('check haproxy.cfg and keepalived.conf files like `haproxy -c` (exit 0 valid, 1 invalid)')
-    .addOption(new Option('-f, --file <path>', 'haproxy.cfg file or directory (repeatable)').argParser(collect))
+    .addOption(
+      new Option('-f, --file <path>', 'haproxy.cfg file or directory (repeatable)').argParser(collect),
+    )
     .addOption(new Option('-k, --keepalived <file>', 'keepalived.conf file (repeatable)').argParser(collect))
     .option('-q, --quiet', 'print nothing on success')
     .action((opts: { file?: string[]; keepalived?: string[]; quiet?: boolean }) => {
@@ -61,7 +80,7 @@ export function buildProgram(): Command {
 
   program
     .command('vrrp')
-    .description('run only the VRRP instances of keepalived.conf files (keepalived\'s job, without the proxy)')
+    .description("run only the VRRP instances of keepalived.conf files (keepalived's job, without the proxy)")
     .addOption(new Option('-f, --use-file <file>', 'keepalived.conf file (repeatable)').argParser(collect))
     .option('-t, --config-test', 'check the configuration and exit (keepalived -t): 0 valid, 1 invalid')
     .option('-d, --debug', 'human-readable logs on stderr')
@@ -83,7 +102,10 @@ export function buildProgram(): Command {
     .command('lab')
     .description('the HA pair demo: two hapair nodes electing a master and moving the VIP (npm start)')
     .argument('[action]', 'demo (default)', 'demo')
-    .option('--udp', 'force the unprivileged mode: two nodes on loopback with the UDP transport, VIPs only logged')
+    .option(
+      '--udp',
+      'force the unprivileged mode: two nodes on loopback with the UDP transport, VIPs only logged',
+    )
     .option('--once', 'run the scenario once and exit instead of waiting for Ctrl-C')
     .action(async (action: string, opts: { udp?: boolean; once?: boolean }) => {
       process.exitCode = await runLab(action, opts);

@@ -7,13 +7,13 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HaproxyConfig } from '../config/haproxy/model.js';
+import { startHealthChecks } from '../checks/wire.js';
 import { loadHaproxyConfig } from '../config/haproxy/index.js';
-import type { KeepalivedConfig } from '../config/keepalived/model.js';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { startHealthChecks } from '../checks/wire.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
 import { configErrorLines } from './check.js';
@@ -42,7 +42,8 @@ export interface RunOptions {
 function loadAll(opts: RunOptions): { ha?: HaproxyConfig; ka?: KeepalivedConfig } | undefined {
   try {
     const ha = opts.file && opts.file.length > 0 ? loadHaproxyConfig(opts.file) : undefined;
-    const ka = opts.keepalived && opts.keepalived.length > 0 ? loadKeepalivedConfig(opts.keepalived) : undefined;
+    const ka =
+      opts.keepalived && opts.keepalived.length > 0 ? loadKeepalivedConfig(opts.keepalived) : undefined;
     return { ...(ha ? { ha } : {}), ...(ka ? { ka } : {}) };
   } catch (err) {
     for (const l of configErrorLines(err)) process.stderr.write(`${l}\n`);
@@ -98,7 +99,9 @@ export async function runMain(opts: RunOptions): Promise<void> {
     return;
   }
   if (!cfgs.ha && !cfgs.ka) {
-    process.stderr.write('hapair: no configuration file given: use -f haproxy.cfg and/or -k keepalived.conf\n');
+    process.stderr.write(
+      'hapair: no configuration file given: use -f haproxy.cfg and/or -k keepalived.conf\n',
+    );
     process.exitCode = 1;
     return;
   }
@@ -109,7 +112,8 @@ export async function runMain(opts: RunOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const wantDaemon = opts.daemon === true || (opts.daemon === undefined && !opts.debug && cfgs.ha?.global.daemon);
+  const wantDaemon =
+    opts.daemon === true || (opts.daemon === undefined && !opts.debug && cfgs.ha?.global.daemon);
   if (wantDaemon) return daemonize();
 
   const log = createLogger({ pretty: Boolean(opts.debug), level: opts.quiet ? 'warn' : 'info' });
@@ -163,7 +167,11 @@ export async function runMain(opts: RunOptions): Promise<void> {
   installSignals(engine, log, stopAll);
 }
 
-function installSignals(engine: ProxyEngine | undefined, log: Logger, stopAll: (soft: boolean) => Promise<void>): void {
+function installSignals(
+  engine: ProxyEngine | undefined,
+  log: Logger,
+  stopAll: (soft: boolean) => Promise<void>,
+): void {
   let stopping = false;
   const stop = (soft: boolean, sig: string) => {
     if (stopping) process.exit(1);

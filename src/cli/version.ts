@@ -8,7 +8,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const VERSION: string = (() => {
   for (const up of ['../../..', '../..']) {
     try {
-      const pkg = JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'hapair' && pkg.version) return pkg.version;
     } catch {
       // try the next candidate

@@ -63,7 +63,8 @@ ${servers}
 }
 
 export function keepalivedConf(spec: PairSpec, node: PairNode): string {
-  const transport = spec.udpPort !== undefined ? `    hapair_transport udp port ${spec.udpPort} bind ${node.srcAddr}\n` : '';
+  const transport =
+    spec.udpPort !== undefined ? `    hapair_transport udp port ${spec.udpPort} bind ${node.srcAddr}\n` : '';
   return `# hapair HA pair: ${node.name}
 global_defs {
     router_id ${node.name}

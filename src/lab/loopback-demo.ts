@@ -72,8 +72,24 @@ export async function runLoopbackDemo(opts: DemoOptions = {}): Promise<number> {
       checkInter: 500,
     };
     const pair: PairNode[] = [
-      { name: 'lb1', bindAddr: '127.0.0.11', bindPort: port, srcAddr: '127.0.0.11', peerAddr: '127.0.0.12', priority: 150, interface: 'lo' },
-      { name: 'lb2', bindAddr: '127.0.0.12', bindPort: port, srcAddr: '127.0.0.12', peerAddr: '127.0.0.11', priority: 100, interface: 'lo' },
+      {
+        name: 'lb1',
+        bindAddr: '127.0.0.11',
+        bindPort: port,
+        srcAddr: '127.0.0.11',
+        peerAddr: '127.0.0.12',
+        priority: 150,
+        interface: 'lo',
+      },
+      {
+        name: 'lb2',
+        bindAddr: '127.0.0.12',
+        bindPort: port,
+        srcAddr: '127.0.0.12',
+        peerAddr: '127.0.0.11',
+        priority: 100,
+        interface: 'lo',
+      },
     ];
     for (const n of pair) {
       writeFileSync(join(dir, `${n.name}.cfg`), haproxyCfg(spec, n));
@@ -90,7 +106,9 @@ export async function runLoopbackDemo(opts: DemoOptions = {}): Promise<number> {
     out('hapair HA pair demo — unprivileged mode (not root, or no `ip netns`):');
     out('  two real hapair nodes on loopback, VRRP over UDP, and the VIP is only LOGGED, never configured.');
     out(`  web backends: ${webs.map((w) => `${w.name}=${w.addr}`).join(' ')}`);
-    out(`  lb1: 127.0.0.11:${port} priority 150    lb2: 127.0.0.12:${port} priority 100    VIP ${spec.vip} (VRRPv3, advert_int ${spec.advertInt}s)`);
+    out(
+      `  lb1: 127.0.0.11:${port} priority 150    lb2: 127.0.0.12:${port} priority 100    VIP ${spec.vip} (VRRPv3, advert_int ${spec.advertInt}s)`,
+    );
     out(`  configs: ${dir}`);
     for (const n of nodes) {
       n.on('transition', (t) => out(`  [${n.name}] ${t.from} → ${t.to}: ${t.reason}`));
@@ -122,7 +140,9 @@ export async function runLoopbackDemo(opts: DemoOptions = {}): Promise<number> {
     const killedAt = performance.now();
     await lb1.kill('SIGKILL', { group: true });
     const t = await lb2.waitFor('MASTER', 10_000);
-    out(`lb2 took over after ${((t!.at - killedAt) / 1000).toFixed(2)} s (Master_Down_Interval for prio 100 at 0.2 s: ${(3 * 0.2 + (156 * 0.2) / 256).toFixed(2)} s).`);
+    out(
+      `lb2 took over after ${((t!.at - killedAt) / 1000).toFixed(2)} s (Master_Down_Interval for prio 100 at 0.2 s: ${(3 * 0.2 + (156 * 0.2) / 256).toFixed(2)} s).`,
+    );
     await sleep(2000);
     out(`client through the master: ${summarise(served.splice(0))}`);
 

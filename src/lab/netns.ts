@@ -1,5 +1,5 @@
 /**
- * Network-namespace lab for root-only tests: a switch namespace holding a
+ * Network-namespace lab (tests, `npm start` as root): a switch namespace holding a
  * bridge, and N node namespaces each wired to it by a veth pair. Every
  * namespace is named `hp-<pid>-…`, so parallel runs never collide and cleanup
  * never touches anything else. Nodes get 198.18.0.(i+1)/24 and
@@ -7,7 +7,6 @@
  * the host's uplink, so nothing can leave the lab.
  */
 import { type ChildProcess, execFile, spawn as spawnChild } from 'node:child_process';
-import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -42,19 +41,6 @@ export interface Lab {
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
-}
-
-/**
- * Skips the test loudly unless we are root with `ip netns`; returns true when
- * it skipped, so the caller can `return`.
- */
-export function skipUnlessRoot(t: TestContext): boolean {
-  if (isRoot()) return false;
-  const msg =
-    'SKIPPED: needs root + ip netns (iproute2); run the lab tests as root to exercise real VRRP I/O';
-  process.stderr.write(`\n${'#'.repeat(msg.length + 4)}\n# ${msg} #\n${'#'.repeat(msg.length + 4)}\n\n`);
-  t.skip(msg);
-  return true;
 }
 
 async function ip(args: readonly string[]): Promise<void> {

@@ -5,7 +5,9 @@
  */
 import { connect } from 'node:net';
 
-export type ProbeOutcome = { readonly ok: true; readonly body: string } | { readonly ok: false; readonly error: string };
+export type ProbeOutcome =
+  | { readonly ok: true; readonly body: string }
+  | { readonly ok: false; readonly error: string };
 
 export function probeOnce(host: string, port: number, timeoutMs = 500): Promise<ProbeOutcome> {
   return new Promise((resolve) => {

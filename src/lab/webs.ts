@@ -1,7 +1,7 @@
 /**
  * Tiny web backends for the loopback demo: each answers its own name. (The
  * namespace lab runs the same server as a separate process in each web
- * namespace: see web-server.ts.) Test scaffolding, not the data path, so
+ * namespace: see web-main.ts.) Test scaffolding, not the data path, so
  * node:http is fine here.
  */
 import { createServer, type Server } from 'node:http';
@@ -14,9 +14,11 @@ export interface Web {
 }
 
 export function startWeb(name: string, host: string, port = 0): Promise<Web> {
-  const server: Server = createServer((_req, res) => {
+  // The answer names the backend and the proxy address it saw, so a client can
+  // tell which load balancer carried its request.
+  const server: Server = createServer((req, res) => {
     res.setHeader('content-type', 'text/plain');
-    res.end(`${name}\n`);
+    res.end(`${name} via ${req.socket.remoteAddress ?? '?'}\n`);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -18,8 +18,9 @@ import type { VirtualAddress } from '../../src/config/keepalived/model.js';
 import { realClock } from '../../src/core/clock.js';
 import { realRunner } from '../../src/core/command.js';
 import { RuntimeCode } from '../../src/core/errors.js';
+import { createLab, isRoot, type Lab } from '../../src/lab/netns.js';
 import { checkTools, IpVipDriver } from '../../src/vrrp/vip.js';
-import { createLab, isRoot, type Lab, skipUnlessRoot } from './netns.js';
+import { skipUnlessRoot } from './root.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/raw-echo.js', import.meta.url));
 
