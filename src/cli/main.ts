@@ -58,12 +58,11 @@ export function buildProgram(): Command {
     .option('--vv', 'print the version with build and compatibility details and exit (also -vv)')
     .showHelpAfterError()
     .action(async (opts: RunOptions & { version?: boolean; vv?: boolean; cc?: string }) => {
-      if (opts.vv) return void console.log(versionDetails());
-      if (opts.version) return void console.log(versionLine());
-      if (opts.cc !== undefined) return void (process.exitCode = runCondExpr(opts.cc));
-      if (opts.check)
-        return void (process.exitCode = runCheck(opts.file ?? [], opts.keepalived ?? [], opts.quiet));
-      await runMain(opts);
+      if (opts.vv) console.log(versionDetails());
+      else if (opts.version) console.log(versionLine());
+      else if (opts.cc !== undefined) process.exitCode = runCondExpr(opts.cc);
+      else if (opts.check) process.exitCode = runCheck(opts.file ?? [], opts.keepalived ?? [], opts.quiet);
+      else await runMain(opts);
     });
 
   program
