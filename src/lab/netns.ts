@@ -61,11 +61,14 @@ async function wireNode(sw: string, ns: string, i: number): Promise<LabNode> {
   return node;
 }
 
+let labSeq = 0;
+
 /** Builds a lab of `nodes` node namespaces (at most 200) on one bridge. */
 export async function createLab(nodes: number): Promise<Lab> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200)
     throw new Error(`createLab: bad node count ${nodes}`);
-  const prefix = `hp-${process.pid}-`;
+  // pid + sequence: one process may build several labs, one after the other.
+  const prefix = `hp-${process.pid}-${++labSeq}-`;
   const sw = `${prefix}sw`;
   const created: string[] = [];
   const children: ChildProcess[] = [];

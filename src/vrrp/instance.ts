@@ -32,12 +32,15 @@ import { InstanceTimers, isTimerAction } from './instance-timers.js';
 import { AdvertWire } from './instance-wire.js';
 import { canonicalAddress } from './ip-bytes.js';
 import { effectivePriority } from './priority.js';
-import { PRIO_STOP } from './timers.js';
+import { masterDownInterval, PRIO_STOP } from './timers.js';
 import type { ReceivedAdvert, VipDriver, VrrpTransport } from './types.js';
 
 export type { TrackerKey } from './instance-config.js';
 export type { InstanceNotifier, TransitionInfo, VrrpInstanceStatus } from './instance-status.js';
 export { VRRP_GROUP4, VRRP_GROUP6 } from './instance-wire.js';
+
+/** How long a stopping master keeps its VIPs after hearing the new master: its GARP's way to the clients. */
+const HANDOVER_GARP_MS = 150;
 
 export interface VrrpInstanceOptions {
   readonly config: VrrpInstance;
@@ -90,6 +93,9 @@ export class VrrpInstanceRunner {
   private readonly queue: FsmEvent[] = [];
   private running = false;
   private vipChain: Promise<void> = Promise.resolve();
+  /** Graceful handover in progress (see handOver()). */
+  private handingOver = false;
+  private handoverHeard: (() => void) | undefined;
   private sync: SyncCoordinator | undefined;
 
   /** Throws ConfigError for settings hapair cannot run (see instance-config.ts). */
@@ -160,8 +166,38 @@ export class VrrpInstanceRunner {
    * its owner closes it.
    */
   async stop(): Promise<void> {
+    if (this.current === 'MASTER') await this.handOver();
     this.dispatch({ type: 'shutdown' });
     await this.vipChain;
+  }
+
+  /**
+   * hapair's graceful handover, before the RFC's shutdown. RFC 5798 §6.4.3
+   * sends priority 0 and drops the VIPs at once; the backup then waits
+   * Skew_Time, adds the VIPs and sends GARP, and every packet a client sends
+   * to the old MAC in between is lost (measured in the lab: a ~300 ms outage
+   * per stop, as blackholed SYNs wait for their retransmission). So a stopping
+   * master announces priority 0 once, then sends nothing more, but keeps its VIPs and keeps serving until it hears the new master, plus
+   * HANDOVER_GARP_MS for that master's GARP to reach clients; bounded by
+   * Master_Down_Interval when no peer answers.
+   */
+  private handOver(): Promise<void> {
+    this.handingOver = true;
+    this.send(PRIO_STOP);
+    const bound = masterDownInterval(this.cfg.version, 1, this.masterAdverInt) + HANDOVER_GARP_MS;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.handoverHeard = undefined;
+        timer.cancel();
+        resolve();
+      };
+      const timer = this.clock.setTimeout(done, bound);
+      this.handoverHeard = () => {
+        this.handoverHeard = undefined;
+        timer.cancel();
+        this.clock.setTimeout(done, HANDOVER_GARP_MS);
+      };
+    });
   }
 
   /**
@@ -238,6 +274,7 @@ export class VrrpInstanceRunner {
     }
     this.counters.advertsReceived++;
     if (r.advert.priority === PRIO_STOP) this.counters.prio0Received++;
+    else this.handoverHeard?.();
     const srcAddr = canonicalAddress(adv.src);
     this.dispatch({
       type: 'advert_received',
@@ -313,7 +350,9 @@ export class VrrpInstanceRunner {
     }
     switch (a.type) {
       case 'send_advert':
-        this.send(this.priority);
+        // While handing over we stay silent after our one priority 0 advert: a
+        // repeated one would restart the backup's Skew_Time (RFC 5798 §6.4.2).
+        if (!this.handingOver) this.send(this.priority);
         break;
       case 'send_advert_prio0':
         this.send(PRIO_STOP);

@@ -68,28 +68,59 @@ describe('VrrpInstanceRunner: election and failover', () => {
     assertTime(lan.sentBy('198.18.0.12')[0]!.at, last + MDI_100);
   });
 
-  test('SIGTERM path: priority 0 then VIPs removed; the backup takes over after Skew_Time', async () => {
+  test('SIGTERM path: priority 0, the backup takes over after Skew_Time, VIPs dropped only after it is heard', async () => {
     const { clock, lan } = setup();
     const a = box(lan, clock, '198.18.0.11', { priority: 150 });
     const b = box(lan, clock, '198.18.0.12', { priority: 100 });
     a.runner.start();
     b.runner.start();
     clock.advance(10_000);
-    await a.runner.stop();
+    await flush();
+    const stopping = a.runner.stop();
     const bye = lan.sentBy('198.18.0.11').at(-1)!;
     assert.equal(bye.payload[2], 0);
     assertTime(bye.at, 10_000);
+    // Graceful handover: the stopping master still holds (and serves) its VIPs …
+    assert.notDeepEqual([...a.vip.held], []);
+    clock.advance(SKEW_100 + 1);
+    assert.equal(b.runner.state, 'MASTER');
+    assertTime(lastEntry(b, 'MASTER'), 10_000 + SKEW_100);
+    await flush();
+    assert.notDeepEqual([...a.vip.held], [], 'VIPs kept until the new master had time to GARP');
+    // … and drops them 150 ms after hearing the new master.
+    clock.advance(150);
+    await stopping;
     assert.equal(a.runner.state, 'STOP');
     assert.deepEqual([...a.vip.held], []);
     assert.equal(a.notes.at(-1)?.state, 'STOP');
-    assert.equal(a.runner.status().counters.prio0Sent, 1);
+    // One priority 0 advert, silence while handing over, and the RFC's final priority 0 at shutdown.
+    assert.deepEqual(
+      lan.sentBy('198.18.0.11', 10_000).map((p) => p.payload[2]),
+      [0, 0],
+    );
+    assert.ok(a.runner.status().counters.prio0Sent >= 1);
+    const end = clock.now();
     clock.advance(5000);
     assert.equal(b.runner.state, 'MASTER');
-    assertTime(lastEntry(b, 'MASTER'), 10_000 + SKEW_100);
-    assert.equal(lan.sentBy('198.18.0.11', 10_000.001).length, 0);
-    await b.runner.stop();
+    assert.equal(lan.sentBy('198.18.0.11', end + 0.001).length, 0);
+    const bStop = b.runner.stop();
+    clock.advance(10_000);
+    await bStop;
     clock.advance(0);
     assert.equal(clock.pending(), 0, 'no timer survives stop()');
+  });
+
+  test('a stopping master with no peer drops its VIPs after Master_Down_Interval at the latest', async () => {
+    const { clock, lan } = setup();
+    const a = box(lan, clock, '198.18.0.11', { priority: 150 });
+    a.runner.start();
+    clock.advance(10_000);
+    assert.equal(a.runner.state, 'MASTER');
+    const stopping = a.runner.stop();
+    clock.advance(3 * 1000 + 1000 + 150);
+    await stopping;
+    assert.equal(a.runner.state, 'STOP');
+    assert.deepEqual([...a.vip.held], []);
   });
 
   test('preemption: a higher priority instance joining later takes over after its Master_Down_Interval', async () => {

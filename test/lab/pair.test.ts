@@ -1,0 +1,123 @@
+/**
+ * The HA pair in network namespaces (root): two hapair boxes with real VIPs,
+ * raw VRRP and GARP, a client probing the VIP every 10 ms. Each scenario
+ * reports the client-observed outage (last good answer before → first good
+ * answer after) and asserts the issue's bound.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, describe, it } from 'node:test';
+import { PairLab } from '../../src/lab/pair-lab.js';
+import { skipUnlessRoot } from './root.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const labs: PairLab[] = [];
+const destroyAll = async () => {
+  for (const l of labs.splice(0)) await l.destroy();
+};
+after(destroyAll);
+
+async function upPair(version: 2 | 3, advertInt: number, nopreempt = false): Promise<PairLab> {
+  const pl = await PairLab.create({ version, advertInt, nopreempt });
+  labs.push(pl);
+  pl.startNodes();
+  await pl.nodes[0].waitFor('MASTER', 15_000);
+  await pl.nodes[1].waitFor('BACKUP', 5000).catch(() => undefined);
+  pl.startProbe(10);
+  await sleep(800);
+  return pl;
+}
+
+async function vipHolders(pl: PairLab): Promise<string[]> {
+  const holders: string[] = [];
+  for (const [i, ns] of pl.lbNs.entries()) {
+    const r = await pl.lab.exec(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0']);
+    if (r.stdout.includes('198.18.0.100/')) holders.push(`lb${i + 1}`);
+  }
+  return holders;
+}
+
+function report(name: string, o: ReturnType<PairLab['outage']>): void {
+  process.stderr.write(`# lab ${name}: outage ${o.ms} ms, ${o.failed} failed requests\n`);
+}
+
+describe('HA pair lab', { concurrency: false }, () => {
+  afterEach(destroyAll);
+  it('box death (SIGKILL all + link down), VRRPv3 advert_int 0.1: served by the backup within 1 s', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1);
+    const t0 = Date.now();
+    await Promise.all([pl.nodes[0].kill('SIGKILL', { group: true }), pl.lab.linkDown(pl.lbNs[0])]);
+    await pl.nodes[1].waitFor('MASTER', 5000);
+    await sleep(1500);
+    const o = pl.outage(t0);
+    report('box death v3/0.1', o);
+    assert.ok(o.ms !== undefined && o.ms < 1000, `outage ${o.ms} ms`);
+    // The dead box's namespace still lists the VIP on its downed link; the survivor must hold it.
+    assert.ok((await vipHolders(pl)).includes('lb2'));
+  });
+
+  it('box death, VRRPv2 advert_int 1: served within 3 × 1 s + skew + 0.5 s', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(2, 1);
+    const t0 = Date.now();
+    await Promise.all([pl.nodes[0].kill('SIGKILL', { group: true }), pl.lab.linkDown(pl.lbNs[0])]);
+    await pl.nodes[1].waitFor('MASTER', 8000);
+    await sleep(1000);
+    const o = pl.outage(t0);
+    report('box death v2/1', o);
+    assert.ok(o.ms !== undefined && o.ms < 3000 + (156 * 1000) / 256 + 500 + 1000, `outage ${o.ms} ms`);
+  });
+
+  it('SIGTERM of the master: priority 0 advert, outage ≤ 300 ms', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1);
+    const t0 = Date.now();
+    await pl.nodes[0].kill('SIGTERM');
+    await pl.nodes[1].waitFor('MASTER', 5000);
+    await sleep(1000);
+    const o = pl.outage(t0);
+    report('SIGTERM', o);
+    assert.ok(o.ms !== undefined && o.ms <= 300, `outage ${o.ms} ms`);
+    assert.deepEqual(await vipHolders(pl), ['lb2']);
+  });
+
+  it('SIGKILL of the master hapair process alone: the VIP ends on exactly one box within 2 s', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1);
+    const t0 = Date.now();
+    await pl.nodes[0].kill('SIGKILL');
+    await pl.nodes[1].waitFor('MASTER', 2000);
+    await sleep(1000);
+    assert.deepEqual(await vipHolders(pl), ['lb2']);
+    const o = pl.outage(t0);
+    report('SIGKILL proxy process', o);
+    assert.ok(o.firstOk !== undefined && o.firstOk - t0 < 2000);
+  });
+
+  it('link down on the master: FAULT and takeover; link up: the master preempts back', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1);
+    const [lb1, lb2] = pl.nodes;
+    await pl.lab.linkDown(pl.lbNs[0]);
+    await lb1.waitFor('FAULT', 3000);
+    await lb2.waitFor('MASTER', 3000);
+    await pl.lab.linkUp(pl.lbNs[0]);
+    await lb1.waitFor('MASTER', 5000);
+    await lb2.waitFor('BACKUP', 3000);
+    await sleep(500);
+    assert.deepEqual(await vipHolders(pl), ['lb1']);
+  });
+
+  it('link down then up with nopreempt: the backup keeps the VIP', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1, true);
+    const [lb1, lb2] = pl.nodes;
+    await pl.lab.linkDown(pl.lbNs[0]);
+    await lb2.waitFor('MASTER', 3000);
+    await pl.lab.linkUp(pl.lbNs[0]);
+    await lb1.waitFor('BACKUP', 5000);
+    await sleep(1500);
+    assert.equal(lb2.state, 'MASTER');
+    assert.deepEqual(await vipHolders(pl), ['lb2']);
+  });
+});
