@@ -30,7 +30,12 @@ export function healthSinkFor(engine: ProxyEngine): HealthSink {
     // persistent traffic but takes no new load-balanced sessions, as with drain.
     serverStopping: (b, s) => void engine.setServerAdminState(b, s, 'drain'),
     serverDown: (b, s, info) =>
-      void engine.setServerHealth(b, s, false, info.check?.info ?? info.check?.status ?? 'health check failed'),
+      void engine.setServerHealth(
+        b,
+        s,
+        false,
+        info.check?.info ?? info.check?.status ?? 'health check failed',
+      ),
     agentUpdate: (b, s, u) => {
       if (u.weight !== undefined) engine.setServerWeight(b, s, u.weight);
       if (u.admin !== undefined) engine.setServerAdminState(b, s, u.admin);
