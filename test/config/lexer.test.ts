@@ -55,11 +55,15 @@ describe('haproxy.cfg lexer (configuration.txt §2.2, §2.3)', () => {
     );
   });
 
-  it('expands variables inside double quotes only', () => {
+  it('expands variables inside double quotes, and braced ones in bare words', () => {
     const env = { HOST: '10.0.0.1', PORT: '80', EMPTY: '' };
     assert.deepEqual(lex('bind "$HOST:${PORT}" $HOST', env), ['bind', '10.0.0.1:80', '$HOST']);
     assert.deepEqual(lex('x "${MISSING-fallback value}" "${EMPTY-unused}"', env), ['x', 'fallback value']);
     assert.deepEqual(lex('x "a${MISSING}b"', env), ['x', 'ab']);
+    // Braced forms expand in bare words too (hapair, docs/compat.md); `$VAR` alone stays literal.
+    assert.deepEqual(lex('bind ${HOST}:${PORT-8080} $HOST', env), ['bind', '10.0.0.1:80', '$HOST']);
+    assert.deepEqual(lex('x ${MISSING-dflt} ${UNSET} y', env), ['x', 'dflt', 'y']);
+    assert.deepEqual(lex("x '${HOST}'", env), ['x', '${HOST}']);
   });
 
   it('drops a word that is empty only because of its variables, keeps a literal ""', () => {

@@ -10,8 +10,9 @@
  * - backslash escapes `\ ` `\\` `\#` `\'` `\"` `\t` `\n` `\r` `\xHH` anywhere
  *   outside single quotes, and `\$` inside double quotes; any other
  *   backslash stays as written (so regexes like `\d` survive);
- * - variables are NOT expanded outside double quotes: the §2.2 matrix lists a
- *   bare `$` as itself;
+ * - outside quotes only the braced forms `${VAR}` / `${VAR-default}` are
+ *   expanded (hapair's addition, documented in docs/compat.md: HAProxy's §2.2
+ *   expands only inside double quotes); a bare `$` or `$VAR` stays as written;
  * - a word that is empty only because its variables were unset or empty is
  *   dropped (a literal `""` stays an empty word);
  * - hapair addition: an unquoted U+00A0 NO-BREAK SPACE separates words like a
@@ -77,7 +78,7 @@ class LineLexer {
       else if (c === "'" && !this.dq) this.toggleQuote('sq');
       else if (c === '\\' && !this.sq) this.escape();
       else if (isSpace(c) && !this.sq && !this.dq) this.separator();
-      else if (c === '$' && this.dq) this.variable();
+      else if (c === '$' && (this.dq || (!this.sq && t[this.i + 1] === '{'))) this.variable();
       else this.emit(c, 1);
     }
     if (this.sq || this.dq) this.fail(this.quoteAt, 'unmatched quote');
