@@ -152,29 +152,17 @@ export const checkServerParams: ServerParamSpec[] = withModule<ServerParamCtx>('
   value('agent-send', 'String sent to the agent after connecting.', (c, v) => {
     c.agent.send = v;
   }),
-  value('observe', 'Passive health: watch layer4 or layer7 errors of real traffic.', (c, v, call) => {
-    c.observe = oneOf(call, v, ['layer4', 'layer7'] as const);
-  }),
-  value(
-    'error-limit',
-    "Consecutive observed errors that trigger 'on-error'.",
-    (c, v, call) => {
-      c.errorLimit = intArg(call, v, 1, MAX_INT, 'error-limit');
-    },
-    '10',
-  ),
-  value(
-    'on-error',
-    'Action when error-limit is reached.',
-    (c, v, call) => {
-      c.onError = oneOf(call, v, ['fastinter', 'fail-check', 'sudden-death', 'mark-down'] as const);
-    },
-    'fail-check',
-  ),
-  value('on-marked-down', 'Action when the server goes down.', (c, v, call) => {
-    c.onMarkedDown = oneOf(call, v, ['shutdown-sessions'] as const);
-  }),
-  value('on-marked-up', 'Action when the server comes up.', (c, v, call) => {
-    c.onMarkedUp = oneOf(call, v, ['shutdown-backup-sessions'] as const);
-  }),
 ]);
+
+/**
+ * Passive health (`observe`, `error-limit`, `on-error`) and the session
+ * actions on state changes (`on-marked-down`, `on-marked-up`) are parsed by
+ * HAProxy but not run by hapair yet: refused by name rather than ignored.
+ */
+export const UNSUPPORTED_CHECK_SERVER_PARAMS: readonly string[] = [
+  'observe',
+  'error-limit',
+  'on-error',
+  'on-marked-down',
+  'on-marked-up',
+];

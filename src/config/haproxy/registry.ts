@@ -5,7 +5,7 @@
  * than reported as typos.
  */
 import { checkKeywords } from '../../checks/keywords.js';
-import { checkServerParams } from '../../checks/server-keywords.js';
+import { checkServerParams, UNSUPPORTED_CHECK_SERVER_PARAMS } from '../../checks/server-keywords.js';
 import { statsKeywords } from '../../ops/keywords.js';
 import { logKeywords } from '../../ops/log-keywords.js';
 import { bindKeywords, bindParams, UNSUPPORTED_BIND_PARAMS } from '../../proxy/bind-keywords.js';
@@ -157,5 +157,6 @@ const UNSUPPORTED: readonly (readonly [string, string?])[] = [
 ];
 
 for (const [name, reason] of UNSUPPORTED) haproxyRegistry.markUnsupported(name, reason);
-for (const name of UNSUPPORTED_SERVER_PARAMS) serverParamRegistry.markUnsupported(name);
+for (const name of [...UNSUPPORTED_SERVER_PARAMS, ...UNSUPPORTED_CHECK_SERVER_PARAMS])
+  serverParamRegistry.markUnsupported(name);
 for (const name of UNSUPPORTED_BIND_PARAMS) bindParamRegistry.markUnsupported(name);
