@@ -5,7 +5,7 @@
  * (`observe`, `error-limit`, `on-error`) options.
  */
 import { isIP } from 'node:net';
-import { badArgs, intArg, oneOf, timeArg } from '../config/haproxy/args.js';
+import { badArgs, intArg, timeArg } from '../config/haproxy/args.js';
 import {
   SERVER_SCOPES,
   type ServerParamCtx,

@@ -57,6 +57,8 @@ export function buildProgram(): Command {
     .option('-v, --version', 'print the version and exit')
     .option('--vv', 'print the version with build and compatibility details and exit (also -vv)')
     .showHelpAfterError()
+    // Root options before the subcommand only: `hapair vrrp -f x` is vrrp's -f.
+    .enablePositionalOptions()
     .action(async (opts: RunOptions & { version?: boolean; vv?: boolean; cc?: string }) => {
       if (opts.vv) console.log(versionDetails());
       else if (opts.version) console.log(versionLine());

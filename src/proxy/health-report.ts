@@ -34,7 +34,8 @@ export class ProxyHealthReporter {
     for (const name of this.watchedBackends) {
       const be = this.engine.backend(name);
       if (!be) return { ok: false, reason: `backend ${name} does not exist` };
-      if (!be.servers.some((s) => s.usable())) return { ok: false, reason: `backend ${name} has no server available` };
+      if (!be.servers.some((s) => s.usable()))
+        return { ok: false, reason: `backend ${name} has no server available` };
     }
     return { ok: true, reason: 'listeners bound, backends served' };
   }
