@@ -110,14 +110,20 @@ describe('HA pair lab', { concurrency: false }, () => {
 
   it('link down then up with nopreempt: the backup keeps the VIP', async (t) => {
     if (skipUnlessRoot(t)) return;
-    const pl = await upPair(3, 0.1, true);
-    const [lb1, lb2] = pl.nodes;
-    await pl.lab.linkDown(pl.lbNs[0]);
-    await lb2.waitFor('MASTER', 3000);
-    await pl.lab.linkUp(pl.lbNs[0]);
-    await lb1.waitFor('BACKUP', 5000);
+    const pl = await PairLab.create({ version: 3, advertInt: 0.1, nopreempt: true });
+    labs.push(pl);
+    pl.startNodes();
+    // With nopreempt whichever node wins the first election keeps it; start from that one.
+    await Promise.race(pl.nodes.map((n) => n.waitFor('MASTER', 15_000)));
+    const m = pl.nodes[0].state === 'MASTER' ? 0 : 1;
+    const [master, other] = [pl.nodes[m]!, pl.nodes[1 - m]!];
+    await pl.lab.linkDown(pl.lbNs[m]!);
+    await other.waitFor('MASTER', 3000);
+    await pl.lab.linkUp(pl.lbNs[m]!);
+    await master.waitFor('BACKUP', 5000);
     await sleep(1500);
-    assert.equal(lb2.state, 'MASTER');
-    assert.deepEqual(await vipHolders(pl), ['lb2']);
+    assert.equal(other.state, 'MASTER');
+    assert.equal(master.state, 'BACKUP');
+    assert.deepEqual(await vipHolders(pl), [`lb${2 - m}`]);
   });
 });
