@@ -1,0 +1,147 @@
+/**
+ * A server at run time: health (UP/DOWN, set by the check runner) crossed with
+ * the admin state (READY/DRAIN/MAINT), user and effective weights, the slot
+ * count and the server's own queue. Field names follow HAProxy's struct server
+ * (include/haproxy/server-t.h) where one exists.
+ */
+import type { ServerAdminState, ServerConfig } from '../config/haproxy/model.js';
+import type { Logger } from '../core/logger.js';
+import type { Backend } from './backend.js';
+import { ProxyCounters } from './counters.js';
+import { PendQueue } from './queue.js';
+
+/** Effective weights are user weights scaled by 16 for smooth ramps (backend-t.h BE_WEIGHT_SCALE). */
+export const BE_WEIGHT_SCALE = 16;
+
+export type ServerHealth = 'up' | 'down';
+
+export class Server {
+  readonly cfg: ServerConfig;
+  readonly backend: Backend;
+  readonly name: string;
+  readonly id: number;
+  /** Position in the backend's server list (declaration order). */
+  readonly index: number;
+  readonly backup: boolean;
+  readonly log: Logger;
+  readonly queue = new PendQueue();
+  readonly counters = new ProxyCounters();
+  readonly maxconn: number;
+  readonly minconn: number;
+  readonly maxqueue: number;
+
+  health: ServerHealth = 'up';
+  admin: ServerAdminState;
+  /** Weight set by the configuration or `set weight` (0–256). */
+  uweight: number;
+  /** Effective weight in BE_WEIGHT_SCALE units, ramped during slowstart, 0 while draining. */
+  eweight = 0;
+  /** Sessions holding a connection slot on this server. */
+  served = 0;
+  /** Monotonic ms of the last state change (lastchg, slowstart origin). */
+  lastChange: number;
+  /** A DOWN/MAINT → UP transition with `slowstart` is ramping the weight up. */
+  warming = false;
+  /** Accumulated downtime in ms, and when the current DOWN period began. */
+  downtimeMs = 0;
+  downSince: number | undefined;
+  /** Address to connect to when the configuration names a host: resolved once at start-up. */
+  connectHost: string | undefined;
+  /** Reason given with the last health change, for stats and logs. */
+  lastReason = '';
+  /** Scratch for balancers (HAProxy keeps lb positions in struct server too). */
+  lbCurrent = 0;
+  lbLastPick = 0;
+
+  constructor(backend: Backend, cfg: ServerConfig, index: number, log: Logger, now: number) {
+    this.backend = backend;
+    this.cfg = cfg;
+    this.name = cfg.name;
+    this.id = cfg.id;
+    this.index = index;
+    this.backup = cfg.backup;
+    this.log = log;
+    this.admin = cfg.initialState;
+    this.uweight = cfg.weight;
+    this.maxconn = cfg.maxconn;
+    // configuration.txt "minconn": unset means a static limit equal to maxconn.
+    this.minconn = cfg.minconn > 0 && cfg.minconn < cfg.maxconn ? cfg.minconn : cfg.maxconn;
+    this.maxqueue = cfg.maxqueue;
+    this.lastChange = now;
+    if (this.admin === 'maint') this.downSince = now;
+  }
+
+  /** Can take new load-balanced traffic (srv_willbe_usable). */
+  usable(): boolean {
+    return this.health === 'up' && this.admin !== 'maint' && this.eweight > 0;
+  }
+
+  /** Up and not in maintenance: may still serve queued or persistent traffic. */
+  running(): boolean {
+    return this.health === 'up' && this.admin !== 'maint';
+  }
+
+  /**
+   * Effective connection limit (queue.c srv_dynamic_maxconn): with minconn
+   * below maxconn the limit follows the backend load, max(minconn,
+   * beconn × maxconn / fullconn), reaching maxconn at fullconn; slowstart
+   * scales it down while the server warms up, never below 1.
+   */
+  dynamicMaxconn(now: number): number {
+    const be = this.backend;
+    let max: number;
+    if (be.beconn >= be.fullconn || this.minconn === this.maxconn) max = this.maxconn;
+    else max = Math.max(this.minconn, Math.floor((be.beconn * this.maxconn) / be.fullconn));
+    if (this.warming && this.cfg.slowstart > 0) {
+      const elapsed = now - this.lastChange;
+      if (elapsed >= 0 && elapsed < this.cfg.slowstart) {
+        const ratio = Math.floor((100 * elapsed) / this.cfg.slowstart);
+        max = Math.max(1, Math.floor((max * ratio) / 100));
+      }
+    }
+    return max;
+  }
+
+  /** No slot left without queueing: a queue exists or the limit is reached. */
+  isFull(now: number): boolean {
+    return this.maxconn > 0 && (this.queue.length > 0 || this.served >= this.dynamicMaxconn(now));
+  }
+
+  /**
+   * Recomputes eweight (server.c server_recalc_eweight): full scale, or during
+   * slowstart (16 × elapsed + slowstart) / slowstart steps; 0 while draining.
+   * Returns true when the value changed.
+   */
+  recalcWeight(now: number): boolean {
+    let w = BE_WEIGHT_SCALE;
+    if (this.warming) {
+      const elapsed = now - this.lastChange;
+      if (elapsed >= this.cfg.slowstart || elapsed < 0) this.warming = false;
+      else w = Math.floor((BE_WEIGHT_SCALE * elapsed + this.cfg.slowstart) / this.cfg.slowstart);
+    }
+    const next = this.admin === 'drain' ? 0 : this.uweight * w;
+    const changed = next !== this.eweight;
+    this.eweight = next;
+    return changed;
+  }
+
+  /** Slowstart throttle percentage for `show stat` (server.h server_throttle_rate), undefined when not warming. */
+  throttle(): number | undefined {
+    if (!this.warming) return undefined;
+    if (this.uweight === 0) return 100;
+    return Math.floor((100 * this.eweight + BE_WEIGHT_SCALE - 1) / (BE_WEIGHT_SCALE * this.uweight));
+  }
+
+  /** The status word HAProxy prints for a server in `show stat`. */
+  status(): string {
+    if (this.admin === 'maint') return 'MAINT';
+    if (this.health === 'down') return 'DOWN';
+    if (this.admin === 'drain') return 'DRAIN';
+    return this.cfg.check.enabled ? 'UP' : 'no check';
+  }
+
+  /** Total downtime in ms up to `now`. */
+  downtime(now: number): number {
+    return this.downtimeMs + (this.downSince !== undefined ? now - this.downSince : 0);
+  }
+}
