@@ -4,7 +4,7 @@
  * Signals follow HAProxy: SIGTERM/SIGINT hard stop, SIGUSR1 soft stop (finish
  * sessions, honouring `grace`), SIGTTOU pause listeners, SIGTTIN resume them.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHealthChecks } from '../checks/wire.js';
@@ -14,6 +14,7 @@ import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { Master } from '../process/master.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
 import { configErrorLines } from './check.js';
@@ -105,13 +106,6 @@ export async function runMain(opts: RunOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  if (opts.masterWorker || cfgs.ha?.global.masterWorker) {
-    process.stderr.write(
-      'hapair: master-worker mode (-W, master-worker) is not available in this build yet; run without it\n',
-    );
-    process.exitCode = 1;
-    return;
-  }
   const wantDaemon =
     opts.daemon === true || (opts.daemon === undefined && !opts.debug && cfgs.ha?.global.daemon);
   if (wantDaemon) return daemonize();
@@ -119,6 +113,9 @@ export async function runMain(opts: RunOptions): Promise<void> {
   const log = createLogger({ pretty: Boolean(opts.debug), level: opts.quiet ? 'warn' : 'info' });
   for (const w of [...(cfgs.ha?.warnings ?? []), ...(cfgs.ka?.warnings ?? [])]) log.warn(w);
   const pidfile = opts.pidfile ?? cfgs.ha?.global.pidfile;
+  if (cfgs.ha && (opts.masterWorker || opts.systemd || cfgs.ha.global.masterWorker)) {
+    return runMasterWorker(opts, cfgs.ha, cfgs.ka, log, pidfile);
+  }
 
   let engine: ProxyEngine | undefined;
   let checks: { stop(): Promise<void> } | undefined;
@@ -165,6 +162,74 @@ export async function runMain(opts: RunOptions): Promise<void> {
   signalOld(opts.sf, 'SIGUSR1', log);
   signalOld(opts.st, 'SIGTERM', log);
   installSignals(engine, log, stopAll);
+}
+
+async function runMasterWorker(
+  opts: RunOptions,
+  ha: HaproxyConfig,
+  ka: KeepalivedConfig | undefined,
+  log: Logger,
+  pidfile: string | undefined,
+): Promise<void> {
+  const master = new Master(ha, {
+    files: opts.file ?? [],
+    ka,
+    pretty: Boolean(opts.debug),
+    level: opts.quiet ? 'warn' : 'info',
+    log,
+    startVrrp: () => startVrrpProcess(opts, log),
+  });
+  try {
+    await master.start();
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'master-worker start failed');
+    await master.stop(0);
+    process.exitCode = 1;
+    return;
+  }
+  writePidfile(pidfile);
+  signalOld(opts.sf, 'SIGUSR1', log);
+  signalOld(opts.st, 'SIGTERM', log);
+  if (opts.systemd) notifySystemd(log);
+  let stopping = false;
+  const stop = (grace: number, sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal: sig }, grace > 0 ? 'soft stop: workers finish their sessions' : 'stopping');
+    master.stop(grace).then(
+      () => {
+        removePidfile(pidfile);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  const grace = Math.max(0, ...ha.proxies.map((p) => p.grace)) || 30_000;
+  process.on('SIGTERM', () => stop(0, 'SIGTERM'));
+  process.on('SIGINT', () => stop(0, 'SIGINT'));
+  process.on('SIGUSR1', () => stop(grace, 'SIGUSR1'));
+  const reload = (sig: string) => {
+    log.info({ signal: sig }, 'reloading the configuration');
+    void master.reload();
+  };
+  process.on('SIGUSR2', () => reload('SIGUSR2'));
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  process.on('SIGTTOU', () => master.pause());
+  process.on('SIGTTIN', () => master.resume());
+}
+
+/**
+ * systemd Type=notify: Node has no AF_UNIX datagram socket, so READY=1 goes
+ * through systemd's own `systemd-notify` (the unit needs NotifyAccess=all).
+ */
+function notifySystemd(log: Logger): void {
+  if (!process.env.NOTIFY_SOCKET) {
+    log.warn('--systemd given but NOTIFY_SOCKET is not set: not started by systemd with Type=notify');
+    return;
+  }
+  execFile('systemd-notify', ['--ready', `--pid=${process.pid}`], (err) => {
+    if (err) log.error({ err: err.message }, 'systemd-notify failed: install systemd or drop --systemd');
+  });
 }
 
 function installSignals(

@@ -1,3 +1,5 @@
+import type { HaproxyConfig } from '../config/haproxy/model.js';
+
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
  * Everything crossing a process boundary is one of these, so both ends agree
@@ -28,4 +30,49 @@ export interface VrrpChildArgs {
   readonly vipMode: 'ip' | 'log';
   readonly pretty: boolean;
   readonly level: string;
+}
+
+/** Master → proxy worker. A `listener` message carries a listening socket handle. */
+export type ToWorker =
+  | { readonly type: 'listener'; readonly key: string }
+  /** The configuration the master validated (structured clone: fork with serialization 'advanced'). */
+  | { readonly type: 'start'; readonly config: HaproxyConfig }
+  | {
+      readonly type: 'server-health';
+      readonly backend: string;
+      readonly server: string;
+      readonly up: boolean;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'server-admin';
+      readonly backend: string;
+      readonly server: string;
+      readonly state: 'ready' | 'drain' | 'maint';
+    }
+  | {
+      readonly type: 'server-weight';
+      readonly backend: string;
+      readonly server: string;
+      readonly weight: number;
+    }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'stop'; readonly grace: number };
+
+/** Proxy worker → master. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed'; readonly message: string }
+  | {
+      readonly type: 'listener-state';
+      readonly bind: string;
+      readonly state: 'bound' | 'paused' | 'unbound';
+    };
+
+/** How the master starts a worker: passed as JSON in argv[2]. */
+export interface WorkerArgs {
+  readonly pretty: boolean;
+  readonly level: string;
+  readonly index: number;
 }

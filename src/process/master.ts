@@ -1,0 +1,284 @@
+/**
+ * The master of master-worker mode (`-W`, `master-worker`; ARCHITECTURE.md
+ * "Process model"): owns every listening socket, forks `nbthread` proxy
+ * workers and hands them the sockets, runs the health checks once and
+ * broadcasts verdicts, runs the VRRP process, restarts a crashed worker, and
+ * reloads on SIGUSR2/SIGHUP: an invalid new configuration is logged and the old
+ * one keeps serving; a valid one starts new workers on the same sockets, then
+ * the old workers stop accepting and drain. No request passes through it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import type net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HealthCheckRunner } from '../checks/runner.js';
+import type { HealthSink } from '../checks/types.js';
+import { loadHaproxyConfig } from '../config/haproxy/index.js';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { KeepalivedConfig } from '../config/keepalived/model.js';
+import { RuntimeCode, RuntimeError } from '../core/errors.js';
+import type { FromWorker, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
+import type { Logger } from '../core/logger.js';
+import { bindListener, listenHandle } from '../proxy/bind.js';
+import { listenerKey } from '../proxy/engine.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RESTART_DELAY_MS = 200;
+
+/**
+ * The master holds the listening sockets but must never accept on them: a
+ * connection it accepted would wait forever. libuv polls a listening handle
+ * as soon as it listens; readStart() then readStop() takes it out of the poll
+ * (uv_read_stop is a no-op unless a read was started), the socket stays open
+ * and the workers' copies accept.
+ */
+function stopAccepting(server: net.Server): void {
+  const h = listenHandle(server) as unknown as { readStart(): number; readStop(): number } | undefined;
+  h?.readStart();
+  h?.readStop();
+}
+
+export interface MasterOptions {
+  readonly files: readonly string[];
+  readonly ka: KeepalivedConfig | undefined;
+  readonly pretty: boolean;
+  readonly level: string;
+  readonly log: Logger;
+  /** Starts the VRRP process (run.ts) when keepalived instances exist. */
+  readonly startVrrp: () => Promise<ChildProcess>;
+}
+
+interface Worker {
+  readonly index: number;
+  readonly gen: number;
+  readonly proc: ChildProcess;
+  ready: boolean;
+}
+
+export class Master {
+  private cfg: HaproxyConfig;
+  private readonly sockets = new Map<string, net.Server>();
+  private workers: Worker[] = [];
+  private gen = 0;
+  private checks: HealthCheckRunner | undefined;
+  private vrrp: ChildProcess | undefined;
+  private stopping = false;
+  private lastHealth = '';
+
+  constructor(
+    cfg: HaproxyConfig,
+    private readonly opts: MasterOptions,
+  ) {
+    this.cfg = cfg;
+  }
+
+  async start(): Promise<void> {
+    await this.bindAll(this.cfg);
+    await this.startGeneration();
+    this.startChecks();
+    if (this.opts.ka && this.opts.ka.instances.length > 0) {
+      this.vrrp = await this.opts.startVrrp();
+      this.reportHealth();
+    }
+  }
+
+  /** Binds every listener of `cfg` not already held (a reload keeps the old sockets). */
+  private async bindAll(cfg: HaproxyConfig): Promise<void> {
+    for (const p of cfg.proxies) {
+      if (p.disabled || (p.kind !== 'frontend' && p.kind !== 'listen')) continue;
+      for (const bind of p.binds) {
+        const key = listenerKey(p.name, bind);
+        if (this.sockets.has(key)) continue;
+        if (bind.addr.portEnd > bind.addr.port) {
+          throw new RuntimeError(
+            RuntimeCode.BindFailed,
+            `${bind.loc.file}:${bind.loc.line}: bind ${bind.addr.text}: port ranges are not supported in master-worker mode yet`,
+          );
+        }
+        const backlog = bind.backlog || p.backlog || p.maxconn || 2048;
+        const [server] = await bindListener(bind, Math.min(backlog, 65535));
+        stopAccepting(server!);
+        this.sockets.set(key, server!);
+      }
+    }
+  }
+
+  private workerCount(): number {
+    return Math.max(1, this.cfg.global.nbthread || 1);
+  }
+
+  private async startGeneration(): Promise<void> {
+    const gen = ++this.gen;
+    const started = Array.from({ length: this.workerCount() }, (_, i) => this.fork(i, gen));
+    await Promise.all(started.map((w) => this.waitReady(w)));
+  }
+
+  private fork(index: number, gen: number): Worker {
+    const args: WorkerArgs = { pretty: this.opts.pretty, level: this.opts.level, index };
+    const proc = fork(join(here, 'worker.js'), [JSON.stringify(args)], {
+      stdio: 'inherit',
+      serialization: 'advanced',
+    });
+    const w: Worker = { index, gen, proc, ready: false };
+    this.workers.push(w);
+    for (const [key, server] of this.sockets) proc.send({ type: 'listener', key } satisfies ToWorker, server);
+    proc.send({ type: 'start', config: this.cfg } satisfies ToWorker);
+    proc.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        w.ready = true;
+        this.opts.log.info({ workerPid: proc.pid, worker: index, gen }, 'worker ready');
+        this.reportHealth();
+      } else if (m.type === 'failed')
+        this.opts.log.error({ worker: index, err: m.message }, 'worker failed to start');
+    });
+    proc.on('exit', (code, signal) => this.onExit(w, code, signal));
+    return w;
+  }
+
+  private waitReady(w: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMsg = (m: FromWorker) => {
+        if (m.type === 'ready') done(undefined);
+        else if (m.type === 'failed') done(new Error(`worker ${w.index}: ${m.message}`));
+      };
+      const onExit = () => done(new Error(`worker ${w.index} exited before it was ready`));
+      const done = (err: Error | undefined) => {
+        w.proc.off('message', onMsg);
+        w.proc.off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      w.proc.on('message', onMsg);
+      w.proc.once('exit', onExit);
+    });
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers = this.workers.filter((x) => x !== w);
+    const current = w.gen === this.gen;
+    if (this.stopping || !current) return;
+    this.opts.log.error(
+      { workerPid: w.proc.pid, worker: w.index, code, signal },
+      'worker died; restarting it',
+    );
+    this.reportHealth();
+    setTimeout(() => {
+      if (!this.stopping && w.gen === this.gen) this.fork(w.index, this.gen);
+    }, RESTART_DELAY_MS);
+  }
+
+  private broadcast(m: ToWorker): void {
+    for (const w of this.workers) if (w.proc.connected) w.proc.send(m);
+  }
+
+  private sink(): HealthSink {
+    const health = (backend: string, server: string, up: boolean, reason: string) => {
+      this.broadcast({ type: 'server-health', backend, server, up, reason });
+      this.reportHealth();
+    };
+    return {
+      serverUp: (b, s) => health(b, s, true, 'health check passed'),
+      serverStopping: (b, s) =>
+        this.broadcast({ type: 'server-admin', backend: b, server: s, state: 'drain' }),
+      serverDown: (b, s, info) => health(b, s, false, info.check?.info ?? 'health check failed'),
+      agentUpdate: (b, s, u) => {
+        if (u.weight !== undefined)
+          this.broadcast({ type: 'server-weight', backend: b, server: s, weight: u.weight });
+        if (u.admin !== undefined)
+          this.broadcast({ type: 'server-admin', backend: b, server: s, state: u.admin });
+      },
+    };
+  }
+
+  private startChecks(): void {
+    this.checks = new HealthCheckRunner({ config: this.cfg, sink: this.sink(), log: this.opts.log });
+    this.checks.start();
+  }
+
+  /** The proxy as the VRRP tracker sees it: every worker slot served, watched backends with an UP server. */
+  private reportHealth(): void {
+    if (!this.vrrp?.connected) return;
+    const ready = this.workers.filter((w) => w.gen === this.gen && w.ready).length;
+    let ok = ready >= this.workerCount();
+    let reason = ok ? 'all workers serving' : `${ready}/${this.workerCount()} workers serving`;
+    for (const be of new Set(this.opts.ka?.instances.flatMap((i) => i.trackProxy?.backends ?? []))) {
+      const px = this.cfg.proxies.find((p) => p.name === be);
+      const up = px?.servers.some((s) => {
+        const st = this.checks?.status(be, s.name)?.state;
+        return st === undefined ? s.initialState !== 'maint' : st === 'UP';
+      });
+      if (ok && !up) {
+        ok = false;
+        reason = `backend ${be} has no server available`;
+      }
+    }
+    const key = `${ok}:${reason}`;
+    if (key === this.lastHealth) return;
+    this.lastHealth = key;
+    this.vrrp.send({ type: 'proxy-health', ok, reason } satisfies ToVrrp);
+  }
+
+  /** SIGUSR2/SIGHUP: validate, then new workers on the same sockets, then drain the old ones. */
+  async reload(): Promise<void> {
+    let next: HaproxyConfig;
+    try {
+      next = loadHaproxyConfig(this.opts.files);
+    } catch (err) {
+      this.opts.log.error(
+        { err: (err as Error).message },
+        'reload refused: the new configuration is invalid; the running one keeps serving',
+      );
+      return;
+    }
+    const old = this.workers.slice();
+    try {
+      await this.bindAll(next);
+      this.cfg = next;
+      await this.startGeneration();
+    } catch (err) {
+      this.opts.log.error({ err: (err as Error).message }, 'reload failed; the running workers keep serving');
+      return;
+    }
+    await this.checks?.stop();
+    this.startChecks();
+    const grace = next.global.hardStopAfter ?? 30_000;
+    for (const w of old) if (w.proc.connected) w.proc.send({ type: 'stop', grace } satisfies ToWorker);
+    this.closeUnusedSockets(next);
+    this.opts.log.info({ gen: this.gen }, 'reloaded: new workers serving, old ones draining');
+  }
+
+  private closeUnusedSockets(cfg: HaproxyConfig): void {
+    const keys = new Set(
+      cfg.proxies.flatMap((p) => (p.disabled ? [] : p.binds.map((b) => listenerKey(p.name, b)))),
+    );
+    for (const [key, server] of this.sockets) {
+      if (keys.has(key)) continue;
+      server.close();
+      this.sockets.delete(key);
+    }
+  }
+
+  pause(): void {
+    this.broadcast({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.broadcast({ type: 'resume' });
+  }
+
+  /** Hard (grace 0) or soft stop: VRRP hands the VIP over first, then the workers stop. */
+  async stop(grace: number): Promise<void> {
+    this.stopping = true;
+    const v = this.vrrp;
+    if (v?.connected) {
+      const exited = new Promise((r) => v.once('exit', r));
+      v.send({ type: 'stop' } satisfies ToVrrp);
+      await exited;
+    }
+    await this.checks?.stop();
+    const exits = this.workers.map((w) => new Promise((r) => w.proc.once('exit', r)));
+    this.broadcast({ type: 'stop', grace });
+    await Promise.all(exits);
+    for (const s of this.sockets.values()) s.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Entry point of a proxy worker in master-worker mode (ARCHITECTURE.md,
+ * "Process model"). The master owns the listening sockets and sends their
+ * handles and the configuration it validated (workers never read the files:
+ * a file edited meanwhile cannot make a worker differ from its master); the
+ * worker runs the data path on them. Health-check verdicts come
+ * from the master (checks run once, not once per worker). Losing the master
+ * ends the worker after its sessions drain, so no orphan keeps serving a
+ * configuration nobody supervises.
+ */
+import type net from 'node:net';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { FromWorker, ToWorker, WorkerArgs } from '../core/ipc.js';
+import { createLogger } from '../core/logger.js';
+import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
+
+function send(msg: FromWorker): void {
+  if (process.connected) process.send?.(msg);
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
+const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).child({ worker: args.index });
+const handles = new Map<string, net.Server>();
+let engine: ProxyEngine | undefined;
+let stopping = false;
+
+async function start(cfg: HaproxyConfig): Promise<void> {
+  engine = await startProxyEngine(cfg, { log, listenerHandles: handles });
+  engine.on('listener-state', (ev: { bind: string; state: 'bound' | 'paused' | 'unbound' }) =>
+    send({ type: 'listener-state', bind: ev.bind, state: ev.state }),
+  );
+  send({ type: 'ready' });
+}
+
+async function stop(grace: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await engine?.stop({ grace });
+  process.exit(0);
+}
+
+process.on('message', (m: ToWorker, handle?: net.Server) => {
+  switch (m.type) {
+    case 'listener':
+      if (handle) handles.set(m.key, handle);
+      break;
+    case 'start':
+      start(m.config).catch((err: unknown) => {
+        send({ type: 'failed', message: (err as Error).message });
+        process.exit(1);
+      });
+      break;
+    case 'server-health':
+      engine?.setServerHealth(m.backend, m.server, m.up, m.reason);
+      break;
+    case 'server-admin':
+      engine?.setServerAdminState(m.backend, m.server, m.state);
+      break;
+    case 'server-weight':
+      engine?.setServerWeight(m.backend, m.server, m.weight);
+      break;
+    case 'pause':
+      engine?.pauseListeners();
+      break;
+    case 'resume':
+      engine?.resumeListeners();
+      break;
+    case 'stop':
+      void stop(m.grace);
+      break;
+  }
+});
+process.on('disconnect', () => void stop(30_000));
+// The master decides on stops; a signal to the whole process group is its business.
+for (const s of ['SIGINT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGTTOU', 'SIGTTIN'] as const) {
+  process.on(s, () => undefined);
+}
