@@ -7,6 +7,7 @@
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HealthCheckRunner } from '../checks/runner.js';
 import { startHealthChecks } from '../checks/wire.js';
 import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
@@ -14,10 +15,12 @@ import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import type { RuntimeApi } from '../ops/runtime-api.js';
 import { Master } from '../process/master.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
 import { configErrorLines } from './check.js';
+import { startRuntime } from './runtime.js';
 import { removePidfile, writePidfile } from './signals.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -118,9 +121,11 @@ export async function runMain(opts: RunOptions): Promise<void> {
   }
 
   let engine: ProxyEngine | undefined;
-  let checks: { stop(): Promise<void> } | undefined;
+  let checks: HealthCheckRunner | undefined;
   let vrrp: ChildProcess | undefined;
+  let runtime: RuntimeApi | undefined;
   const stopAll = async (soft: boolean) => {
+    await runtime?.close();
     if (vrrp?.connected) {
       const exited = new Promise((r) => vrrp!.once('exit', r));
       vrrp.send({ type: 'stop' } satisfies ToVrrp);
@@ -136,6 +141,7 @@ export async function runMain(opts: RunOptions): Promise<void> {
     if (cfgs.ha) {
       engine = await startProxyEngine(cfgs.ha, { log });
       checks = startHealthChecks(cfgs.ha, engine, log);
+      runtime = await startRuntime(cfgs.ha, engine, checks, () => vrrp, log);
     }
     if (cfgs.ka && cfgs.ka.instances.length > 0) {
       vrrp = await startVrrpProcess(opts, log);

@@ -1,4 +1,5 @@
 import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { VrrpView } from '../ops/types.js';
 
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
@@ -9,6 +10,7 @@ import type { HaproxyConfig } from '../config/haproxy/model.js';
 /** Parent → VRRP process. */
 export type ToVrrp =
   | { readonly type: 'proxy-health'; readonly ok: boolean; readonly reason: string }
+  | { readonly type: 'status-request'; readonly id: number }
   | { readonly type: 'stop' };
 
 /** VRRP process → parent. */
@@ -22,6 +24,7 @@ export type FromVrrp =
       readonly to: string;
       readonly reason: string;
     }
+  | { readonly type: 'status'; readonly id: number; readonly instances: readonly VrrpView[] }
   | { readonly type: 'stopped' };
 
 /** How the parent starts the VRRP process: passed as JSON in argv[2]. */

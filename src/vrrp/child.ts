@@ -34,7 +34,16 @@ async function main(): Promise<void> {
   };
   process.on('message', (m: ToVrrp) => {
     if (m.type === 'proxy-health') daemon.setProxyHealth(m.ok, m.reason);
-    else if (m.type === 'stop') void stop('asked by the parent');
+    else if (m.type === 'status-request') {
+      const vips = new Map(
+        config.instances.map((i) => [
+          i.name,
+          i.virtualAddresses.map((v) => `${v.address}/${v.prefix} dev ${v.dev ?? i.interface}`),
+        ]),
+      );
+      const instances = daemon.status().map((st) => ({ ...st, vips: vips.get(st.name) ?? [] }));
+      send({ type: 'status', id: m.id, instances });
+    } else if (m.type === 'stop') void stop('asked by the parent');
   });
   process.on('disconnect', () => {
     daemon.setProxyHealth(false, 'proxy process gone');

@@ -1,0 +1,76 @@
+/**
+ * Starts the runtime API (`stats socket`) of a running proxy engine, with the
+ * VRRP view fetched from the VRRP process over IPC.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { HealthCheckRunner } from '../checks/runner.js';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { FromVrrp, ToVrrp } from '../core/ipc.js';
+import type { Logger } from '../core/logger.js';
+import { engineControl } from '../ops/engine-control.js';
+import { collectInfo } from '../ops/info.js';
+import { type RuntimeApi, startRuntimeApi } from '../ops/runtime-api.js';
+import type { VrrpView } from '../ops/types.js';
+import type { ProxyEngine } from '../proxy/engine.js';
+import { VERSION } from './version.js';
+
+const STATUS_TIMEOUT_MS = 2000;
+
+/** Asks the VRRP process for its instances' status (empty when there is none). */
+export function vrrpStatusSource(
+  getVrrp: () => ChildProcess | undefined,
+): () => Promise<readonly VrrpView[]> {
+  let seq = 0;
+  return () => {
+    const v = getVrrp();
+    if (!v?.connected) return Promise.resolve([]);
+    const id = ++seq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        v.off('message', on);
+        resolve([]);
+      }, STATUS_TIMEOUT_MS);
+      const on = (m: FromVrrp) => {
+        if (m.type !== 'status' || m.id !== id) return;
+        clearTimeout(timer);
+        v.off('message', on);
+        resolve(m.instances);
+      };
+      v.on('message', on);
+      v.send({ type: 'status-request', id } satisfies ToVrrp);
+    });
+  };
+}
+
+export async function startRuntime(
+  cfg: HaproxyConfig,
+  engine: ProxyEngine,
+  checks: HealthCheckRunner,
+  getVrrp: () => ChildProcess | undefined,
+  log: Logger,
+): Promise<RuntimeApi | undefined> {
+  if (cfg.global.statsSockets.length === 0) return undefined;
+  const startedAt = Date.now();
+  const control = engineControl(engine, { checks });
+  const api = await startRuntimeApi({
+    sockets: cfg.global.statsSockets,
+    control,
+    log,
+    vrrpStatus: vrrpStatusSource(getVrrp),
+    vrrpControl: async () => ({ ok: false, reason: 'not supported by hapair yet', unsupported: true }),
+    info: () =>
+      collectInfo({
+        product: 'hapair',
+        version: VERSION,
+        startedAt,
+        now: Date.now(),
+        pid: process.pid,
+        nbthread: 1,
+        ...(cfg.global.node !== undefined ? { node: cfg.global.node } : {}),
+        ...(cfg.global.description !== undefined ? { description: cfg.global.description } : {}),
+        process: control.process(),
+      }),
+  });
+  log.info({ sockets: api.addresses }, 'runtime API listening');
+  return api;
+}
