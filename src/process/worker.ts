@@ -9,9 +9,13 @@
  * configuration nobody supervises.
  */
 import type net from 'node:net';
+import { VERSION } from '../cli/version.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { FromWorker, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
+import { engineControl } from '../ops/engine-control.js';
+import { collectInfo } from '../ops/info.js';
+import { startRuntimeApi } from '../ops/runtime-api.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 
 function send(msg: FromWorker): void {
@@ -23,9 +27,32 @@ const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).c
 const handles = new Map<string, net.Server>();
 let engine: ProxyEngine | undefined;
 let stopping = false;
+const startedAt = Date.now();
 
 async function start(cfg: HaproxyConfig): Promise<void> {
   engine = await startProxyEngine(cfg, { log, listenerHandles: handles });
+  // The runtime API is served by the first worker: one process may own a unix
+  // socket path. With nbthread > 1 its counters are that worker's own.
+  if (args.index === 0 && cfg.global.statsSockets.length > 0) {
+    if ((cfg.global.nbthread || 1) > 1) {
+      log.warn('stats socket: served by worker 0; with nbthread > 1 its counters cover that worker only');
+    }
+    await startRuntimeApi({
+      sockets: cfg.global.statsSockets,
+      control: engineControl(engine),
+      log,
+      info: () =>
+        collectInfo({
+          product: 'hapair',
+          version: VERSION,
+          startedAt,
+          now: Date.now(),
+          pid: process.pid,
+          nbthread: cfg.global.nbthread || 1,
+          process: engineControl(engine!).process(),
+        }),
+    });
+  }
   engine.on('listener-state', (ev: { bind: string; state: 'bound' | 'paused' | 'unbound' }) =>
     send({ type: 'listener-state', bind: ev.bind, state: ev.state }),
   );
