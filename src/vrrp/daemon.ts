@@ -4,14 +4,15 @@
  * track_file, and the co-located proxy), sync groups and notify hooks. Used by
  * `hapair vrrp` and by the VRRP child of `hapair -k`.
  */
-import type { KeepalivedConfig, VrrpInstance } from '../config/keepalived/model.js';
+
 import { InterfaceProbe } from '../checks/interface-probe.js';
 import { resolveScriptIds, ScriptProbe } from '../checks/script-probe.js';
 import type { Probe } from '../checks/types.js';
+import type { KeepalivedConfig, VrrpInstance } from '../config/keepalived/model.js';
 import { type Clock, realClock } from '../core/clock.js';
 import { type CommandRunner, realRunner } from '../core/command.js';
 import { child, type Logger } from '../core/logger.js';
-import { type TransitionInfo, type VrrpInstanceStatus, VrrpInstanceRunner } from './instance.js';
+import { type TransitionInfo, VrrpInstanceRunner, type VrrpInstanceStatus } from './instance.js';
 import { type NotifyState, runNotify } from './notify.js';
 import { VrrpSyncGroupRunner } from './sync-group.js';
 import { TrackFileWatcher } from './track-file.js';
@@ -134,7 +135,14 @@ export class VrrpDaemon {
         const script = config.scripts.find((s) => s.name === name)!;
         const ids = await resolveScriptIds(script, this.runner);
         this.probes.push(
-          new ScriptProbe({ script, ids, runner: this.runner, clock: this.clock, log, onEvent: (e) => feed(key, e.ok) }),
+          new ScriptProbe({
+            script,
+            ids,
+            runner: this.runner,
+            clock: this.clock,
+            log,
+            onEvent: (e) => feed(key, e.ok),
+          }),
         );
       } else if (kind === 'interface') {
         this.probes.push(
@@ -164,7 +172,8 @@ export class VrrpDaemon {
     this.proxyOk = ok;
     for (const m of this.members) {
       if (!m.runner.trackerKeys().includes('proxy')) continue;
-      if (changed) this.opts.log.info({ ok, reason }, `proxy tracker: ${ok ? 'healthy' : 'unhealthy'} (${reason})`);
+      if (changed)
+        this.opts.log.info({ ok, reason }, `proxy tracker: ${ok ? 'healthy' : 'unhealthy'} (${reason})`);
       m.runner.setTrackerState('proxy', ok);
     }
   }

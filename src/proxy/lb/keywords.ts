@@ -95,7 +95,11 @@ function hashType(ctx: SectionCtx, call: KeywordCall): void {
       ? 'sdbm'
       : oneOf(call, call.args[1], ['sdbm', 'djb2', 'wt6', 'crc32'] as const);
   if (call.args[2] !== undefined) oneOf(call, call.args[2], ['avalanche'] as const);
-  proxyOf(ctx).hashType = { method, fn, avalanche: call.args[2] === 'avalanche' };
+  // A bare `hash-type consistent` hashes as sdbm + avalanche in HAProxy
+  // (cfgparse sets BE_LB_HMOD_AVAL when no function is given; verified
+  // against haproxy 2.6 in test/fixtures/hash).
+  const avalanche = call.args[2] === 'avalanche' || (method === 'consistent' && call.args[1] === undefined);
+  proxyOf(ctx).hashType = { method, fn, avalanche };
 }
 
 export const lbKeywords: SectionSpec[] = withModule<SectionCtx>('proxy', [
