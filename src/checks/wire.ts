@@ -8,7 +8,7 @@ import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { Logger } from '../core/logger.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import { HealthCheckRunner } from './runner.js';
-import type { HealthSink, StateCounts } from './types.js';
+import type { HealthLogLine, HealthSink, StateCounts } from './types.js';
 
 function countsFrom(engine: ProxyEngine, backend: string, server: string): StateCounts {
   const be = engine.backend(backend);
@@ -43,12 +43,18 @@ export function healthSinkFor(engine: ProxyEngine): HealthSink {
   };
 }
 
-export function startHealthChecks(cfg: HaproxyConfig, engine: ProxyEngine, log: Logger): HealthCheckRunner {
+export function startHealthChecks(
+  cfg: HaproxyConfig,
+  engine: ProxyEngine,
+  log: Logger,
+  onLog?: (line: HealthLogLine) => void,
+): HealthCheckRunner {
   const runner = new HealthCheckRunner({
     config: cfg,
     sink: healthSinkFor(engine),
     counts: (b, s) => countsFrom(engine, b, s),
     log,
+    ...(onLog ? { onLog } : {}),
   });
   runner.start();
   return runner;

@@ -16,6 +16,7 @@ import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { RuntimeApi } from '../ops/runtime-api.js';
+import { proxyLogSenders } from '../ops/syslog.js';
 import { Master } from '../process/master.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
@@ -139,8 +140,15 @@ export async function runMain(opts: RunOptions): Promise<void> {
 
   try {
     if (cfgs.ha) {
-      engine = await startProxyEngine(cfgs.ha, { log });
-      checks = startHealthChecks(cfgs.ha, engine, log);
+      const senders = proxyLogSenders(cfgs.ha.proxies);
+      engine = await startProxyEngine(cfgs.ha, {
+        log,
+        logSink: (fe, line) =>
+          senders.get(fe) ? senders.get(fe)!.send(line) : log.info({ obj: `frontend/${fe}` }, line),
+      });
+      checks = startHealthChecks(cfgs.ha, engine, log, (l) =>
+        senders.get(l.backend)?.send(l.message, l.level),
+      );
       runtime = await startRuntime(cfgs.ha, engine, checks, () => vrrp, log);
     }
     if (cfgs.ka && cfgs.ka.instances.length > 0) {

@@ -19,6 +19,7 @@ import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import { RuntimeCode, RuntimeError } from '../core/errors.js';
 import type { FromWorker, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
+import { proxyLogSenders } from '../ops/syslog.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
 
@@ -191,7 +192,13 @@ export class Master {
   }
 
   private startChecks(): void {
-    this.checks = new HealthCheckRunner({ config: this.cfg, sink: this.sink(), log: this.opts.log });
+    const senders = proxyLogSenders(this.cfg.proxies);
+    this.checks = new HealthCheckRunner({
+      config: this.cfg,
+      sink: this.sink(),
+      log: this.opts.log,
+      onLog: (l) => senders.get(l.backend)?.send(l.message, l.level),
+    });
     this.checks.start();
   }
 

@@ -16,6 +16,7 @@ import { createLogger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
 import { collectInfo } from '../ops/info.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
+import { proxyLogSenders } from '../ops/syslog.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 
 function send(msg: FromWorker): void {
@@ -30,7 +31,13 @@ let stopping = false;
 const startedAt = Date.now();
 
 async function start(cfg: HaproxyConfig): Promise<void> {
-  engine = await startProxyEngine(cfg, { log, listenerHandles: handles });
+  const senders = proxyLogSenders(cfg.proxies);
+  engine = await startProxyEngine(cfg, {
+    log,
+    listenerHandles: handles,
+    logSink: (fe, line) =>
+      senders.get(fe) ? senders.get(fe)!.send(line) : log.info({ obj: `frontend/${fe}` }, line),
+  });
   // The runtime API is served by the first worker: one process may own a unix
   // socket path. With nbthread > 1 its counters are that worker's own.
   if (args.index === 0 && cfg.global.statsSockets.length > 0) {
