@@ -17,7 +17,9 @@ import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { RuntimeApi } from '../ops/runtime-api.js';
 import { proxyLogSenders } from '../ops/syslog.js';
+import { applyCpuMap } from '../process/cpu-map.js';
 import { Master } from '../process/master.js';
+import { checkProcessSettings, dropPrivileges } from '../process/privileges.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
 import { configErrorLines } from './check.js';
@@ -110,6 +112,13 @@ export async function runMain(opts: RunOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  try {
+    if (cfgs.ha) checkProcessSettings(cfgs.ha);
+  } catch (err) {
+    for (const l of configErrorLines(err)) process.stderr.write(`${l}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const wantDaemon =
     opts.daemon === true || (opts.daemon === undefined && !opts.debug && cfgs.ha?.global.daemon);
   if (wantDaemon) return daemonize();
@@ -173,6 +182,10 @@ export async function runMain(opts: RunOptions): Promise<void> {
   }
 
   writePidfile(pidfile);
+  if (cfgs.ha) {
+    applyCpuMap(cfgs.ha.global.cpuMap, 1, process.pid, log);
+    dropPrivileges(cfgs.ha, log);
+  }
   signalOld(opts.sf, 'SIGUSR1', log);
   signalOld(opts.st, 'SIGTERM', log);
   installSignals(engine, log, stopAll);
@@ -251,6 +264,9 @@ function installSignals(
   log: Logger,
   stopAll: (soft: boolean) => Promise<void>,
 ): void {
+  // A configuration with no listener (backends and checks only) must keep
+  // running too: only a signal ends the program.
+  setInterval(() => undefined, 1 << 30);
   let stopping = false;
   const stop = (soft: boolean, sig: string) => {
     if (stopping) process.exit(1);

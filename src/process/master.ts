@@ -22,6 +22,7 @@ import type { Logger } from '../core/logger.js';
 import { proxyLogSenders } from '../ops/syslog.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
+import { applyCpuMap } from './cpu-map.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESTART_DELAY_MS = 200;
@@ -133,6 +134,7 @@ export class Master {
         this.opts.log.error({ worker: index, err: m.message }, 'worker failed to start');
     });
     proc.on('exit', (code, signal) => this.onExit(w, code, signal));
+    if (proc.pid !== undefined) applyCpuMap(this.cfg.global.cpuMap, index + 1, proc.pid, this.opts.log);
     return w;
   }
 

@@ -18,6 +18,7 @@ import { collectInfo } from '../ops/info.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
 import { proxyLogSenders } from '../ops/syslog.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
+import { dropPrivileges } from './privileges.js';
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
@@ -63,6 +64,9 @@ async function start(cfg: HaproxyConfig): Promise<void> {
   engine.on('listener-state', (ev: { bind: string; state: 'bound' | 'paused' | 'unbound' }) =>
     send({ type: 'listener-state', bind: ev.bind, state: ev.state }),
   );
+  // HAProxy's master-worker keeps the master privileged (it binds new sockets on
+  // reload); the workers drop to user/group once their sockets are in hand.
+  dropPrivileges(cfg, log);
   send({ type: 'ready' });
 }
 
