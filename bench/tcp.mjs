@@ -178,6 +178,10 @@ function report(results) {
     `in one Node.js process with the same configuration. ${SECONDS} s per run. CPU µs/request are`,
     `the proxy's utime+stime over the run divided by the requests wrk completed.`,
     '',
+    'Requests/s depend on how busy CPU 1 (wrk + nginx) is and vary a lot between runs on a shared',
+    'machine; CPU per request is the comparison that stays stable, and the ratio compares the two',
+    'proxies within the same run.',
+    '',
     ...sections,
   ].join('\n');
 }

@@ -28,7 +28,8 @@ interface PipeHandle extends WrapHandle {
   onread: ((buf?: ArrayBuffer) => void) | null;
   pendingHandle: WrapHandle | null;
 }
-const binding = (name: string): unknown => (process as unknown as { binding(n: string): unknown }).binding(name);
+const binding = (name: string): unknown =>
+  (process as unknown as { binding(n: string): unknown }).binding(name);
 const pipeWrap = binding('pipe_wrap') as {
   Pipe: new (type: number) => PipeHandle;
   PipeConnectWrap: new () => { oncomplete: (status: number) => void };
@@ -64,7 +65,8 @@ export async function copyListenHandle<T extends object>(handle: T, count: numbe
     });
     await new Promise<void>((resolve, reject) => {
       const req = new pipeWrap.PipeConnectWrap();
-      req.oncomplete = (status) => (status ? reject(new Error(`descriptor-passing connect failed (${status})`)) : resolve());
+      req.oncomplete = (status) =>
+        status ? reject(new Error(`descriptor-passing connect failed (${status})`)) : resolve();
       const err = sender.connect(req, name);
       if (err) reject(new Error(`descriptor-passing connect failed (${err})`));
     });

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.js';
 import { child, type Logger } from '../core/logger.js';
 import { ProxyCounters } from './counters.js';
 import { createBalancer } from './lb/index.js';
-import type { Balancer, LbGroup, PickContext } from './lb/types.js';
+import { type Balancer, chosen, type LbGroup, type PickContext } from './lb/types.js';
 import { PendQueue, type QueueNode } from './queue.js';
 import { Server } from './server.js';
 
@@ -155,11 +155,12 @@ export class Backend {
     if (this.balancer.queueBehindBackend && this.queue.length > 0 && this.queue.length !== this.beconn) {
       return this.enqueue(w, undefined);
     }
-    const pick = this.balancer.pick(ctx);
+    const forced = ctx.avoid === undefined ? ctx.force : undefined;
+    const pick = forced ? chosen(forced) : this.balancer.pick(ctx);
     if (pick.kind === 'none') return { kind: 'no-server', reason: pick.reason };
     if (pick.kind === 'queue') return this.enqueue(w, undefined);
     const srv = pick.server;
-    if (srv !== ctx.avoid) {
+    if (srv !== ctx.avoid && !forced) {
       this.counters.lbtot++;
       srv.counters.lbtot++;
     }

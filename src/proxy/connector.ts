@@ -32,9 +32,13 @@ export interface UpstreamClient {
   readonly serverOnRead: net.OnReadOpts | undefined;
   /** TCP keep-alive toward servers (`option tcpka` / `srvtcpka`). */
   readonly serverKeepAlive: boolean;
-  upstreamQueued(server: Server | undefined): void;
   upstreamReady(sock: net.Socket, server: Server | undefined): void;
   upstreamFailed(failure: ConnectFailure, server: Server | undefined): void;
+  /**
+   * An idle connection to `server` to use instead of connecting (HTTP's
+   * `http-reuse`, configuration.txt 4); asked before the first attempt only.
+   */
+  reuseConnection?(server: Server): net.Socket | undefined;
 }
 
 type State = 'idle' | 'queued' | 'connecting' | 'turnaround' | 'ready' | 'done';
@@ -129,7 +133,6 @@ export class Connector implements SlotWaiter {
   private enterQueue(): void {
     this.state = 'queued';
     this.queuedAt = this.clock.now();
-    this.client.upstreamQueued(this.server);
     const t = this.backend.cfg.timeouts;
     const limit = t.queue ?? t.connect;
     if (limit !== undefined) this.timer = this.clock.setTimeout(() => this.queueExpired(), limit);
@@ -187,9 +190,17 @@ export class Connector implements SlotWaiter {
   }
 
   private connect(): void {
-    this.state = 'connecting';
     this.attemptAt = this.clock.now();
     const srv = this.server;
+    const idle = srv && this.retries === 0 ? this.client.reuseConnection?.(srv) : undefined;
+    if (idle && srv) {
+      srv.counters.countSession(this.attemptAt, this.clock.wallNow());
+      this.state = 'ready';
+      this.connectTime = 0;
+      this.client.upstreamReady(idle, srv);
+      return;
+    }
+    this.state = 'connecting';
     const counters = this.backend.counters;
     counters.connect++;
     if (srv) {

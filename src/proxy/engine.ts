@@ -19,13 +19,16 @@ import type {
 import { type Clock, realClock, type TimerHandle } from '../core/clock.js';
 import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { Backend, type ServerStateEvent } from './backend.js';
 import { copyListenHandle } from './accept-copies.js';
+import { Backend, type ServerStateEvent } from './backend.js';
 import { bindListener } from './bind.js';
 import { type EngineShared, Frontend } from './frontend.js';
+import { httpMode } from './http/mode.js';
 import { Listener } from './listener.js';
 import type { ModeContext, ModeHandler } from './mode.js';
 import { FreqCounter } from './rate.js';
+import type { Server } from './server.js';
+import type { Session } from './session.js';
 import type { StatRow } from './stat-fields.js';
 import { backendRow, frontendRow, serverRow } from './stats.js';
 import { tcpMode } from './tcp/mode.js';
@@ -43,7 +46,7 @@ export interface ProxyEngineOptions {
   readonly clock?: Clock;
   /** Sockets bound elsewhere (a master process), by listenerKey(); bound here when absent. */
   readonly listenerHandles?: ReadonlyMap<string, net.Server | { readonly fd: number }>;
-  /** Mode handlers; `tcp` is built in, the HTTP layer adds `http`. */
+  /** Mode handlers replacing the built-in ones (`tcp`, tcp/mode.ts; `http`, http/mode.ts). */
   readonly modes?: ReadonlyMap<Mode, ModeHandler>;
   /**
    * Handles polled per TCP listening socket, i.e. connections accepted per
@@ -53,6 +56,10 @@ export interface ProxyEngineOptions {
    * 1000-connection burst under load from ~4 s to ~0.5 s in bench/ runs.
    */
   readonly acceptsPerTurn?: number;
+  /** Renders statistics pages for `stats uri` requests in mode http (src/ops wires it). */
+  readonly statsHandler?: ModeContext['statsHandler'];
+  /** Receives traffic log lines (`option httplog`/`tcplog`), e.g. for syslog; default: the logger at info. */
+  readonly logSink?: (frontend: string, line: string) => void;
 }
 
 /** Identifies one listening socket: the proxy, the bind address as written, and the port of a range. */
@@ -74,15 +81,21 @@ export class ProxyEngine extends EventEmitter {
   private actconn = 0;
   private warmupTimer: TimerHandle | undefined;
   private stopped = false;
+  private readonly logSink: ((frontend: string, line: string) => void) | undefined;
+  private readonly statsHandler: ModeContext['statsHandler'];
 
   constructor(cfg: HaproxyConfig, opts: ProxyEngineOptions) {
     super();
     this.cfg = cfg;
     this.log = opts.log;
     this.clock = opts.clock ?? realClock;
-    const modes = new Map<Mode, ModeHandler>([['tcp', tcpMode], ...(opts.modes ?? [])]);
+    this.logSink = opts.logSink;
+    this.statsHandler = opts.statsHandler;
+    const modes = new Map<Mode, ModeHandler>([['tcp', tcpMode], ['http', httpMode], ...(opts.modes ?? [])]);
     const proxies = cfg.proxies.filter((p) => !p.disabled);
     for (const p of proxies) {
+      this.refuseUnknownRules(p);
+      modes.get(p.mode)?.check?.(p);
       if (p.kind === 'backend' || p.kind === 'listen') {
         this.backends.set(p.name, new Backend(p, this.log, this.clock, (ev) => this.serverStateChanged(ev)));
       }
@@ -93,7 +106,6 @@ export class ProxyEngine extends EventEmitter {
       const mode = modes.get(p.mode);
       if (!mode)
         throw new ConfigError(ConfigCode.Unsupported, p.loc, 'mode', `mode ${p.mode} is not served yet`);
-      this.refuseUnknownRules(p);
       this.frontends.set(
         p.name,
         new Frontend(p, cfg.global.maxconn || Number.MAX_SAFE_INTEGER, this.backends, mode, shared, this.log),
@@ -103,7 +115,14 @@ export class ProxyEngine extends EventEmitter {
   }
 
   private shared(): EngineShared {
-    const modeCtx: ModeContext = { clock: this.clock, bufsize: this.cfg.global.tuneBufsize || 16384 };
+    const modeCtx: ModeContext = {
+      clock: this.clock,
+      bufsize: this.cfg.global.tuneBufsize || 16384,
+      maxhdr: this.cfg.global.tuneMaxhdr,
+      actconn: () => this.actconn,
+      ...(this.logSink ? { emitLog: this.logSink } : {}),
+      ...(this.statsHandler ? { statsHandler: this.statsHandler } : {}),
+    };
     return {
       clock: this.clock,
       modeCtx,
@@ -129,8 +148,12 @@ export class ProxyEngine extends EventEmitter {
         this.log.warn({ proxy: p.name, rule: r.family, line: r.loc.line }, 'HTTP rule ignored in mode tcp');
         continue;
       }
-      if (r.family.startsWith('http-') && p.mode === 'http') continue;
-      throw new ConfigError(ConfigCode.Unsupported, r.loc, r.family, 'not supported by hapair yet');
+      throw new ConfigError(
+        ConfigCode.Unsupported,
+        r.loc,
+        r.family,
+        `'${r.family} ${r.action}' rules are not supported by hapair yet`,
+      );
     }
   }
 
@@ -247,8 +270,30 @@ export class ProxyEngine extends EventEmitter {
   setServerHealth(backend: string, server: string, up: boolean, reason: string): SetResult {
     const t = this.server(backend, server);
     if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
-    t.be.setHealth(t.srv, up, reason);
+    if (t.be.setHealth(t.srv, up, reason)) this.onMarked(t.be, t.srv, up);
     return { ok: true };
+  }
+
+  /**
+   * `on-marked-down shutdown-sessions` closes the sessions of a server the
+   * checks marked down; `on-marked-up shutdown-backup-sessions` closes the
+   * backup servers' sessions once an active server is up again
+   * (configuration.txt 5.2). Sessions end as killed (K).
+   */
+  private onMarked(be: Backend, srv: Server, up: boolean): void {
+    const check = srv.cfg.check;
+    let victims: (s: Session) => boolean;
+    if (!up && check.onMarkedDown === 'shutdown-sessions') victims = (s) => s.server === srv;
+    else if (up && !srv.backup && check.onMarkedUp === 'shutdown-backup-sessions') {
+      victims = (s) => s.backend === be && s.server?.backup === true;
+    } else return;
+    for (const fe of this.frontends.values()) {
+      for (const s of fe.sessions) {
+        if (!victims(s)) continue;
+        s.terminate('K', 'D');
+        s.abort();
+      }
+    }
   }
 
   setServerAdminState(backend: string, server: string, state: ServerAdminState): SetResult {

@@ -6,6 +6,7 @@
  * Connector (connector.ts); `mode tcp` forwards bytes (tcp/mode.ts), `mode
  * http` parses requests first.
  */
+import type { ProxyConfig } from '../config/haproxy/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Session } from './session.js';
 
@@ -13,8 +14,37 @@ export interface ModeContext {
   readonly clock: Clock;
   /** Read buffer size for new sockets (tune.bufsize). */
   readonly bufsize: number;
+  /** tune.http.maxhdr (0 = HAProxy's default, 101). */
+  readonly maxhdr?: number;
+  /** Connections open in the process (HAProxy's actconn, for log lines). */
+  readonly actconn?: () => number;
+  /** Answers requests for a `stats uri` (http/stats-hook.ts); without it they get a 503. */
+  readonly statsHandler?: (req: StatsHttpRequest) => StatsHttpResponse;
+  /** Where traffic log lines go (`option httplog`/`tcplog`); the engine logger at info when absent. */
+  readonly emitLog?: (frontend: string, line: string) => void;
+}
+
+/** A request for a proxy's statistics page, as the HTTP layer hands it to the page renderer. */
+export interface StatsHttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** First value of each header, by lower-case name. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+  readonly src: string;
+  /** The proxy whose `stats` settings apply. */
+  readonly proxy: ProxyConfig;
+}
+
+export interface StatsHttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
 }
 
 export interface ModeHandler {
   start(session: Session, ctx: ModeContext): void;
+  /** Refuses, when the engine is built, settings of a proxy in this mode that the handler does not serve. */
+  check?(proxy: ProxyConfig): void;
 }

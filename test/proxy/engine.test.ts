@@ -146,6 +146,51 @@ describe('server state at run time', () => {
   });
 });
 
+describe('on-marked-down / on-marked-up', () => {
+  it('shutdown-sessions closes the sessions of a server marked down; backups are shut when an active comes back', async () => {
+    const srv = await echoServer();
+    const bck = await echoServer();
+    const check = {
+      enabled: true,
+      inter: 2000,
+      rise: 2,
+      fall: 3,
+      ssl: false,
+      sendProxy: false,
+      errorLimit: 10,
+      onError: 'fastinter',
+    } as const;
+    try {
+      await withEngine(
+        {
+          servers: [
+            makeServer('a', `127.0.0.1:${srv.port}`, {
+              check: { ...check, onMarkedDown: 'shutdown-sessions', onMarkedUp: 'shutdown-backup-sessions' },
+            }),
+            makeServer('b', `127.0.0.1:${bck.port}`, { backup: true }),
+          ],
+        },
+        async (r) => {
+          const open = exchange(r.port());
+          await waitFor(() => srv.current === 1);
+          r.engine.setServerHealth('px', 'a', false, 'Layer4 timeout');
+          const res = await open;
+          assert.ok(res.ms < 1000);
+          await waitFor(() => srv.current === 0);
+          assert.equal(srv.current, 0);
+          const onBackup = exchange(r.port());
+          await waitFor(() => bck.current === 1);
+          r.engine.setServerHealth('px', 'a', true, 'Layer4 check passed');
+          await onBackup;
+          assert.ok(await waitFor(() => bck.current === 0), 'the backup session was shut');
+        },
+      );
+    } finally {
+      await Promise.all([srv.close(), bck.close()]);
+    }
+  });
+});
+
 describe('connection options', () => {
   it('dispatch sends a server-less backend to a fixed address', async () => {
     const d = await namedServer('dispatched');
@@ -185,22 +230,31 @@ describe('connection options', () => {
   });
 
   it('a server port written +N follows the port the client connected to', async () => {
-    const srv = await namedServer('mapped');
-    const bindPort = srv.port - 1;
-    const free = await new Promise<boolean>((res) => {
-      const t = net.createServer().once('error', () => res(false));
-      t.listen(bindPort, '127.0.0.1', () => t.close(() => res(true)));
-    });
-    try {
-      if (!free) return; // the neighbour port is taken on this machine: nothing to check
-      await withEngine(
-        { binds: [makeBind(`127.0.0.1:${bindPort}`)], servers: [makeServer('m', '127.0.0.1:+1')] },
-        async () => {
+    // The proxy listens just below the server's port; another test may take that
+    // port in between, so a few pairs are tried.
+    for (let attempt = 0; ; attempt++) {
+      const srv = await namedServer('mapped');
+      const bindPort = srv.port - 1;
+      try {
+        const r = await runEngine(
+          makeConfig([
+            makeProxy({
+              binds: [makeBind(`127.0.0.1:${bindPort}`)],
+              servers: [makeServer('m', '127.0.0.1:+1')],
+            }),
+          ]),
+        );
+        try {
           assert.equal((await exchange(bindPort)).data, 'mapped\n');
-        },
-      );
-    } finally {
-      await srv.close();
+        } finally {
+          await r.stop();
+        }
+        return;
+      } catch (e) {
+        if (attempt >= 5 || (e as { code?: string }).code !== 'ERR_BIND_FAILED') throw e;
+      } finally {
+        await srv.close();
+      }
     }
   });
 });

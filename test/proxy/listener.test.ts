@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { ProxyConfig } from '../../src/config/haproxy/model.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { copyListenHandle } from '../../src/proxy/accept-copies.js';
@@ -20,6 +20,7 @@ import { startProxyEngine } from '../../src/proxy/engine.js';
 import { acl, cond, makeBind, makeConfig, makeProxy, makeServer } from '../helpers/model.js';
 import {
   exchange,
+  fdCount,
   namedServer,
   type RunningEngine,
   runEngine,
@@ -267,24 +268,14 @@ describe('tcp-request connection', () => {
 });
 
 describe('bind addresses', () => {
-  it('unix socket with mode, IPv6 loopback, and several ports from a range', async () => {
+  it('unix socket with mode and IPv6 loopback', async () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'bind-'));
     const srv = await namedServer('s');
-    const base = await new Promise<number>((res) => {
-      const t = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (t.address() as net.AddressInfo).port;
-        t.close(() => res(p));
-      });
-    });
     try {
       const path = join(dir, 'px.sock');
       await withEngine(
         {
-          binds: [
-            makeBind(path, { mode: 0o600 }),
-            makeBind('[::1]:0'),
-            makeBind(`127.0.0.1:${base}-${base + 1}`),
-          ],
+          binds: [makeBind(path, { mode: 0o600 }), makeBind('[::1]:0')],
           servers: [makeServer('s', `127.0.0.1:${srv.port}`)],
         },
         async (r) => {
@@ -298,15 +289,51 @@ describe('bind addresses', () => {
           });
           assert.equal(viaUnix, 's\n');
           const ls = r.engine.frontend('px')!.listeners;
-          assert.equal(ls.length, 4);
           const v6port = (ls[1]!.server.address() as net.AddressInfo).port;
           assert.equal((await exchange(v6port, '', { host: '::1' })).data, 's\n');
-          assert.equal((await exchange(base + 1)).data, 's\n');
         },
       );
     } finally {
       await srv.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port range gives one listener per port', async () => {
+    const srv = await namedServer('s');
+    try {
+      // Another test may take a neighbour port between the probe and the bind: try a few ranges.
+      for (let attempt = 0; ; attempt++) {
+        const base = await new Promise<number>((res) => {
+          const t = net.createServer().listen(0, '127.0.0.1', () => {
+            const p = (t.address() as net.AddressInfo).port;
+            t.close(() => res(p));
+          });
+        });
+        let r: RunningEngine;
+        try {
+          r = await runEngine(
+            makeConfig([
+              makeProxy({
+                binds: [makeBind(`127.0.0.1:${base}-${base + 2}`)],
+                servers: [makeServer('s', `127.0.0.1:${srv.port}`)],
+              }),
+            ]),
+          );
+        } catch (e) {
+          if (attempt < 5 && (e as { code?: string }).code === 'ERR_BIND_FAILED') continue;
+          throw e;
+        }
+        try {
+          assert.equal(r.engine.frontend('px')!.listeners.length, 3);
+          for (const p of [base, base + 1, base + 2]) assert.equal((await exchange(p)).data, 's\n');
+        } finally {
+          await r.stop();
+        }
+        return;
+      }
+    } finally {
+      await srv.close();
     }
   });
 
@@ -359,7 +386,9 @@ describe('bind addresses', () => {
       await new Promise<void>((r) => sock!.close(() => r())); // only the child's copy is left
       assert.equal((await exchange(port)).data, 'via-fd\n');
     } finally {
+      const closed = new Promise((r) => child.once('close', r));
       child.kill('SIGKILL');
+      await closed;
       await srv.close();
     }
   });
@@ -373,8 +402,7 @@ describe('bind addresses', () => {
     assert.equal(new Set([h.fd, ...copies.map((c) => c.fd)]).size, 4);
     assert.equal(fdCount(), before + 3);
     for (const c of copies) c.close();
+    assert.ok(await waitFor(() => fdCount() === before), 'closing the copies closes their descriptors only');
     await new Promise<void>((r) => sock!.close(() => r()));
-    await sleep(20);
-    assert.equal(fdCount(), before - 1);
   });
 });

@@ -16,6 +16,11 @@ export interface PickContext {
   hashKey: Uint8Array | undefined;
   /** A server to avoid when another one is usable (redispatch after a failed connect). */
   avoid: Server | undefined;
+  /**
+   * A server chosen by persistence (the HTTP layer's `cookie`) instead of the
+   * balancer; ignored once a retry redispatches (`avoid` set).
+   */
+  force?: Server | undefined;
 }
 
 export type Pick =

@@ -145,10 +145,6 @@ export class TcpTunnel implements UpstreamClient {
     this.connector.start();
   }
 
-  upstreamQueued(): void {
-    // Nothing to do: the connector times the queue out.
-  }
-
   upstreamReady(sock: net.Socket, server: Server | undefined): void {
     const s = this.session;
     s.server = server;

@@ -1,0 +1,66 @@
+/**
+ * The statistics page hook (configuration.txt 4 "stats enable", "stats uri"):
+ * a request whose target starts with the `stats uri` of the frontend, or of
+ * the backend chosen for it, is answered by the engine's `statsHandler`
+ * (src/ops wires the page renderer there) and never forwarded. Without a
+ * handler such a request gets a 503, so the page is never silently proxied.
+ * The page is rendered from the head alone: a stats request carrying a body
+ * (the admin form's POST) is answered 501 by this build.
+ */
+import type { ProxyConfig } from '../../config/haproxy/model.js';
+import type { ModeContext, StatsHttpRequest } from '../mode.js';
+import type { RequestHead } from './head.js';
+import { reasonPhrase } from './status.js';
+
+/** The proxy whose stats page this request is for, or undefined. */
+export function statsProxyFor(
+  head: RequestHead,
+  fe: ProxyConfig,
+  be: ProxyConfig | undefined,
+): ProxyConfig | undefined {
+  for (const p of be && be !== fe ? [fe, be] : [fe]) {
+    const st = p.stats;
+    if (st?.enabled && head.path.startsWith(st.uri)) return p;
+  }
+  return undefined;
+}
+
+function headersOf(head: RequestHead): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (let i = 0; i < head.names.length; i++) {
+    const n = head.names[i]!;
+    if (out[n] === undefined) out[n] = head.headers[2 * i + 1];
+  }
+  return out;
+}
+
+/** The complete response bytes for a stats request (handler's answer, or 503/501). */
+export function statsResponse(head: RequestHead, proxy: ProxyConfig, src: string, ctx: ModeContext): Buffer {
+  if (!ctx.statsHandler) return message(503, 'No statistics handler is configured in this process.\n');
+  if (head.bodyKind !== 'none')
+    return message(501, 'Statistics requests with a body are not supported by hapair yet.\n');
+  const q = head.path.indexOf('?');
+  const req: StatsHttpRequest = {
+    method: head.method,
+    path: q < 0 ? head.path : head.path.slice(0, q),
+    query: q < 0 ? '' : head.path.slice(q + 1),
+    headers: headersOf(head),
+    body: '',
+    src,
+    proxy,
+  };
+  const res = ctx.statsHandler(req);
+  let text = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`;
+  const hasLength = Object.keys(res.headers).some((k) => k.toLowerCase() === 'content-length');
+  for (const [k, v] of Object.entries(res.headers)) text += `${k}: ${v}\r\n`;
+  if (!hasLength) text += `content-length: ${Buffer.byteLength(res.body)}\r\n`;
+  return Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), Buffer.from(res.body)]);
+}
+
+function message(status: number, body: string): Buffer {
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\ncontent-length: ${body.length}\r\n` +
+      `cache-control: no-cache\r\ncontent-type: text/plain\r\n\r\n${body}`,
+    'latin1',
+  );
+}

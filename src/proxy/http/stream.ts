@@ -1,0 +1,369 @@
+/**
+ * One client connection in `mode http`: a loop of transactions (request head
+ * parsed and checked, backend and server chosen, head re-serialised and body
+ * streamed, response head parsed and checked, body streamed back), then the
+ * next request on the same connection. Pipelined requests wait, unread, until
+ * the response in progress is complete (RFC 9112 §9.3.2).
+ *
+ * Nothing of a refused request reaches a server: the head is parsed whole
+ * first, and the error answer (errors.ts) closes the connection. A response
+ * the parser refuses becomes a 502 and its server connection is closed.
+ *
+ * Timeouts (configuration.txt 4): `timeout http-request` bounds the wait for
+ * a complete head (408), `timeout http-keep-alive` the idle wait for the next
+ * request (silent close), `timeout server` the wait for the response (504
+ * before any response byte, then an abort), `timeout client` the client's
+ * inactivity while it sends a body or reads the response.
+ *
+ * Server connections come from the Connector (queueing, retries, redispatch),
+ * which first asks reuseConnection() for an idle one (server-conn.ts).
+ */
+import type net from 'node:net';
+import type { ConnInfo } from '../acl/types.js';
+import { type ReadSink, resumeRead } from '../conn.js';
+import { type ConnectFailure, Connector, type UpstreamClient } from '../connector.js';
+import type { PickContext } from '../lb/types.js';
+import type { ModeContext } from '../mode.js';
+import type { Server } from '../server.js';
+import type { Session } from '../session.js';
+import { balanceKey } from './balance-key.js';
+import { createBodyFramer } from './body.js';
+import { connMode, setPersistence } from './conn-mode.js';
+import { requestCookie } from './cookie.js';
+import { errorMessage } from './errors.js';
+import { addForwardingHeaders } from './forwarding.js';
+import type { HeadLimits, RequestHead } from './head.js';
+import { parseRequestHead } from './parser.js';
+import { ResponseSide } from './response.js';
+import { serializeRequestHead } from './serialize.js';
+import { ServerConn, type ServerConnOwner, takeIdle } from './server-conn.js';
+import { statsProxyFor, statsResponse } from './stats-hook.js';
+import { concat, EMPTY } from './stream-base.js';
+
+export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient, ServerConnOwner {
+  constructor(session: Session, ctx: ModeContext, limits: HeadLimits) {
+    super(session, ctx, limits);
+    const c = session.client;
+    c.on('end', this.onClientEnd);
+    c.on('close', this.onClientClose);
+    c.on('drain', this.onClientDrain);
+    session.abort = () => this.abort();
+  }
+
+  start(): void {
+    const pending = this.session.pending;
+    this.session.pending = undefined;
+    this.session.clientPort.sink = this;
+    this.arm();
+    if (pending && pending.length > 0) {
+      this.inBuf = Buffer.from(pending);
+      if (!this.parseRequest()) return;
+    }
+    resumeRead(this.session.client);
+  }
+
+  get pickCtx(): PickContext {
+    return this.session.pickCtx;
+  }
+
+  get conn(): ConnInfo {
+    return this.session.conn;
+  }
+
+  get serverOnRead(): net.OnReadOpts {
+    const c = new ServerConn(this.bufsize);
+    this.attempt = c;
+    return c.port.onread;
+  }
+
+  get serverKeepAlive(): boolean {
+    const o = this.backend!.cfg.options;
+    return o.tcpka || o.srvtcpka;
+  }
+
+  onData(n: number, buf: Buffer): boolean {
+    const now = this.clock.now();
+    switch (this.phase) {
+      case 'head':
+        if ((!this.inBuf || this.inBuf.length === 0) && this.txCount > 0) {
+          // First byte of a keep-alive request: `timeout http-request` starts now.
+          this.reqStart = now;
+          this.tx.reset(now, this.clock.wallNow());
+          this.rearm();
+        }
+        this.tx.seen = true;
+        this.last = now;
+        if (this.inBuf && this.inBuf.length > 0) {
+          this.inBuf = concat(this.inBuf, buf, n);
+          return this.parseRequest();
+        }
+        return this.parseInPlace(buf, n);
+      case 'body':
+        this.last = now;
+        this.forwardReqBody(buf, 0, n);
+        return this.phase === 'body' && !this.clientPaused;
+      case 'connecting':
+      case 'waiting':
+        this.inBuf = concat(this.inBuf, buf, n);
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * Parses a head that starts in the read buffer without copying it (the
+   * common case: a whole request in one read); bytes still needed after this
+   * call are copied, as the buffer is reused by the next read.
+   */
+  private parseInPlace(buf: Buffer, n: number): boolean {
+    this.inBuf = buf.subarray(0, n);
+    const more = this.parseRequest();
+    const left = this.inBuf;
+    if (left && left.buffer === buf.buffer) this.inBuf = Buffer.from(left);
+    return more;
+  }
+
+  /** Parses the buffered head; returns whether the client may be read further. */
+  private parseRequest(): boolean {
+    const buf = this.inBuf;
+    if (!buf || buf.length === 0) return true;
+    const r = parseRequestHead(buf, 0, this.limits);
+    if (r.kind === 'incomplete') return true;
+    if (r.kind === 'error') {
+      this.session.frontend.counters.failedReq++;
+      this.tx.terminate(this.session, 'P', 'R');
+      this.sendError(r.status);
+      return true;
+    }
+    this.inBuf = r.consumed < buf.length ? buf.subarray(r.consumed) : undefined;
+    this.session.bytesIn += r.consumed;
+    this.startTransaction(r.head);
+    return this.phase === 'head' || this.phase === 'closing';
+  }
+
+  private startTransaction(req: RequestHead): void {
+    this.req = req;
+    this.tx.headAt = this.clock.now();
+    this.tx.requestLine = `${req.method} ${req.target} HTTP/1.${req.version === 10 ? 0 : 1}`;
+    this.session.server = undefined;
+    this.phase = 'connecting';
+    this.respPhase = 'idle';
+    this.respStarted = false;
+    this.cancelTimer();
+    const mon = this.fe.monitorUri;
+    if (mon !== undefined && req.path === mon) {
+      // configuration.txt "monitor-uri": answered here, never forwarded nor logged.
+      this.tx.logged = true;
+      this.answerLocally(200, req.bodyKind === 'none');
+      return;
+    }
+    const be = this.session.frontend.selectBackend(this.session);
+    const statsOf = statsProxyFor(req, this.fe, be?.cfg);
+    if (statsOf) {
+      this.tx.logged = true;
+      this.session.client.write(statsResponse(req, statsOf, this.session.conn.srcAddr, this.ctx));
+      if (req.bodyKind === 'none' && req.keepAlive) this.nextRequest();
+      else this.closeClient();
+      return;
+    }
+    if (!be) {
+      this.tx.terminate(this.session, 'P', 'R');
+      this.sendError(503);
+      return;
+    }
+    this.backend = be;
+    this.session.backend = be;
+    this.mode = connMode(this.fe.options, be.cfg.options);
+    setPersistence(req, this.mode === 'keep-alive' && req.keepAlive);
+    addForwardingHeaders(req, this.session.conn, this.fe, be.cfg);
+    this.pickCtx.hashKey = balanceKey(req, be.cfg.balance);
+    const ck = be.cfg.cookie;
+    const verdict = ck ? requestCookie(req, be, ck) : undefined;
+    this.cookieServer = verdict?.server;
+    if (verdict) this.tx.cookie = `${verdict.flag}N`;
+    this.pickCtx.force = this.cookieServer;
+    const connector = new Connector(be, this, this.clock);
+    this.connector = connector;
+    this.session.connector = connector;
+    connector.start();
+  }
+
+  /** A response produced here (monitor-uri); the connection goes on when `keep`. */
+  private answerLocally(status: number, keep: boolean): void {
+    this.session.client.write(errorMessage(status, this.fe, undefined));
+    if (keep && this.req!.keepAlive) this.nextRequest();
+    else this.closeClient();
+  }
+
+  /** Streams request body bytes buf[off, end) to the server. */
+  private forwardReqBody(buf: Buffer, off: number, end: number): void {
+    const f = this.reqFramer;
+    if (!f) {
+      this.requestDone(buf, off, end);
+      return;
+    }
+    const r = f.feed(buf, off, end);
+    if (r.used > 0) {
+      this.session.bytesIn += r.used;
+      this.writeServer(buf.subarray(off, off + r.used));
+    }
+    if (r.error !== undefined) {
+      this.session.frontend.counters.failedReq++;
+      this.tx.terminate(this.session, 'C', 'D');
+      this.dropServer();
+      if (this.respStarted) this.session.client.destroy();
+      else this.sendError(400);
+      return;
+    }
+    if (r.done) this.requestDone(buf, off + r.used, end);
+  }
+
+  /** The request is complete; what follows is the next request, kept for later. */
+  private requestDone(buf: Buffer, off: number, end: number): void {
+    if (off < end) this.inBuf = concat(this.inBuf, buf.subarray(off), end - off);
+    this.phase = 'waiting';
+    if (this.respPhase === 'done') this.finishTransaction();
+  }
+
+  /** Connector hook: an idle connection to `srv` this request may use (configuration.txt "http-reuse"). */
+  reuseConnection(srv: Server): net.Socket | undefined {
+    const own = this.privateConn;
+    this.privateConn = undefined;
+    if (own && own.server === srv && own.alive) {
+      this.reused = own;
+      return own.sock;
+    }
+    own?.sock?.destroy();
+    const policy = this.backend!.cfg.httpReuse;
+    // "safe": the first request of a client connection always gets its own connection.
+    if (policy === 'never' || (policy === 'safe' && this.txCount === 0)) return undefined;
+    const c = takeIdle(srv);
+    if (!c) return undefined;
+    this.reused = c;
+    return c.sock;
+  }
+
+  upstreamReady(sock: net.Socket, server: Server | undefined): void {
+    let c = this.reused;
+    if (!c || c.sock !== sock) {
+      c = this.attempt!;
+      c.bind(sock, server);
+    }
+    this.reused = undefined;
+    this.attempt = undefined;
+    c.take(this);
+    this.sc = c;
+    const s = this.session;
+    s.server = server;
+    const k = this.connector!;
+    s.tQueue = k.queueTime;
+    s.tConnect = k.connectTime;
+    this.tx.connectedAt = this.clock.now();
+    this.tx.queueTime = k.queueTime;
+    this.tx.connectTime = k.connectTime;
+    this.tx.retries = k.retries;
+    this.sendRequest();
+  }
+
+  upstreamFailed(failure: ConnectFailure): void {
+    const s = this.session;
+    this.tx.retries = this.connector!.retries;
+    if (failure === 'queue-timeout') this.tx.terminate(s, 's', 'Q');
+    else if (failure === 'queue-full') this.tx.terminate(s, 'S', 'Q');
+    else if (failure === 'connect-failed' && this.connector!.lastAttemptTimedOut)
+      this.tx.terminate(s, 's', 'C');
+    else this.tx.terminate(s, 'S', 'C');
+    this.sendError(503);
+  }
+
+  private sendRequest(): void {
+    const req = this.req!;
+    this.respPhase = 'head';
+    this.respBuf = undefined;
+    this.writeServer(serializeRequestHead(req));
+    this.reqFramer =
+      req.bodyKind === 'none' || req.bodyKind === 'tunnel'
+        ? undefined
+        : createBodyFramer(req.bodyKind, req.contentLength, this.limits);
+    this.phase = 'body';
+    this.last = this.clock.now();
+    this.rearm();
+    const rest = this.inBuf;
+    this.inBuf = undefined;
+    if (rest) this.forwardReqBody(rest, 0, rest.length);
+    else if (!this.reqFramer || this.reqFramer.done) this.requestDone(EMPTY, 0, 0);
+    if (this.phase === 'body' && !this.clientPaused) resumeRead(this.session.client);
+  }
+
+  protected finishTransaction(): void {
+    if (this.clientKeep && this.session.client.writable) this.nextRequest();
+    else this.closeClient();
+  }
+
+  private nextRequest(): void {
+    this.txCount++;
+    this.req = undefined;
+    this.resp = undefined;
+    this.reqFramer = undefined;
+    this.respFramer = undefined;
+    this.respPhase = 'idle';
+    this.phase = 'head';
+    this.clientPaused = false;
+    this.reqStart = this.clock.now();
+    this.tx.reset(this.reqStart, this.clock.wallNow());
+    this.tx.seen = this.inBuf !== undefined && this.inBuf.length > 0;
+    this.rearm();
+    if (this.inBuf && !this.parseRequest()) return;
+    if (this.phase === 'head') resumeRead(this.session.client);
+  }
+
+  private readonly onClientEnd = (): void => {
+    this.clientEnded = true;
+    if (this.tunnel) {
+      this.tunnel.clientEnded();
+      return;
+    }
+    switch (this.phase) {
+      case 'closing':
+        this.session.client.destroy();
+        return;
+      case 'head':
+        if (this.inBuf && this.inBuf.length > 0) this.tx.terminate(this.session, 'C', 'R');
+        this.closeClient();
+        return;
+      case 'body':
+        this.tx.terminate(this.session, 'C', 'D');
+        this.dropServer();
+        this.session.client.destroy();
+        return;
+      default:
+        // The request is complete: the response still goes out, then the connection closes.
+        this.clientKeep = false;
+    }
+  };
+
+  private readonly onClientClose = (): void => {
+    this.cancelTimer();
+    if (this.phase !== 'head' && this.phase !== 'closing' && this.phase !== 'tunnel') {
+      this.tx.emit(
+        this.session,
+        this.ctx,
+        this.backend,
+        this.session.server,
+        this.resp?.status ?? -1,
+        this.clock.now(),
+      );
+    }
+    if (this.tunnel) {
+      this.tunnel.clientClosed();
+      return;
+    }
+    this.dropServer();
+    const own = this.privateConn;
+    this.privateConn = undefined;
+    own?.sock?.destroy();
+    this.releaseConnector();
+    this.session.finish();
+  };
+}
