@@ -13,6 +13,7 @@ import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
+import { ConfigErrors } from '../core/errors.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { RuntimeApi } from '../ops/runtime-api.js';
@@ -23,8 +24,9 @@ import { checkProcessSettings, dropPrivileges } from '../process/privileges.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { ProxyHealthReporter } from '../proxy/health-report.js';
 import { configErrorLines } from './check.js';
-import { startRuntime } from './runtime.js';
+import { startRuntime, vrrpStatusSource } from './runtime.js';
 import { removePidfile, writePidfile } from './signals.js';
+import { StatsPages, statsAdminProblems } from './stats-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -134,7 +136,9 @@ export async function runMain(opts: RunOptions): Promise<void> {
   let checks: HealthCheckRunner | undefined;
   let vrrp: ChildProcess | undefined;
   let runtime: RuntimeApi | undefined;
+  const stats = new StatsPages(log);
   const stopAll = async (soft: boolean) => {
+    stats.stop();
     await runtime?.close();
     if (vrrp?.connected) {
       const exited = new Promise((r) => vrrp!.once('exit', r));
@@ -150,8 +154,11 @@ export async function runMain(opts: RunOptions): Promise<void> {
   try {
     if (cfgs.ha) {
       const senders = proxyLogSenders(cfgs.ha.proxies);
+      const adminProblems = statsAdminProblems(cfgs.ha.proxies);
+      if (adminProblems.length > 0) throw new ConfigErrors(adminProblems);
       engine = await startProxyEngine(cfgs.ha, {
         log,
+        statsHandler: stats.handler,
         logSink: (fe, line) =>
           senders.get(fe) ? senders.get(fe)!.send(line) : log.info({ obj: `frontend/${fe}` }, line),
       });
@@ -159,6 +166,11 @@ export async function runMain(opts: RunOptions): Promise<void> {
         senders.get(l.backend)?.send(l.message, l.level),
       );
       runtime = await startRuntime(cfgs.ha, engine, checks, () => vrrp, log);
+      stats.attach(
+        engine,
+        checks,
+        vrrpStatusSource(() => vrrp),
+      );
     }
     if (cfgs.ka && cfgs.ka.instances.length > 0) {
       vrrp = await startVrrpProcess(opts, log);

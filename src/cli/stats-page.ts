@@ -1,0 +1,116 @@
+/**
+ * Serves `stats enable` pages from the HTTP data path: the engine's
+ * statsHandler calls the page renderer of src/ops with the live counters, the
+ * VRRP view (refreshed from the VRRP process every second, since the handler
+ * is synchronous) and `stats admin if COND`.
+ */
+
+import type { HealthCheckRunner } from '../checks/runner.js';
+import type { Condition } from '../config/haproxy/model.js';
+import { ConfigCode, ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { engineControl } from '../ops/engine-control.js';
+import { collectInfo } from '../ops/info.js';
+import { handleStatsRequest } from '../ops/stats-page.js';
+import type { VrrpView } from '../ops/types.js';
+import type { ProxyEngine } from '../proxy/engine.js';
+import type { StatsHttpRequest, StatsHttpResponse } from '../proxy/mode.js';
+import { VERSION } from './version.js';
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * `stats admin if|unless COND` with HAProxy's predefined ACLs TRUE, FALSE and
+ * LOCALHOST (the forms the documentation shows); any other condition is
+ * refused at start (statsAdminProblems) rather than guessed.
+ */
+function adminAllowed(cond: Condition | undefined, src: string): boolean {
+  if (!cond) return false;
+  const value = (name: string) => (name === 'TRUE' ? true : name === 'FALSE' ? false : LOOPBACK.test(src));
+  const holds = cond.or.some((and) =>
+    and.every((t) => (typeof t.acl === 'string' ? value(t.acl) !== t.negate : false)),
+  );
+  return cond.polarity === 'if' ? holds : !holds;
+}
+
+/** Conditions of `stats admin` this build cannot evaluate: refused at start, never guessed. */
+export function statsAdminProblems(
+  proxies: readonly { name: string; stats?: { admin?: Condition } }[],
+): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const p of proxies) {
+    const c = p.stats?.admin;
+    if (!c) continue;
+    const ok = c.or.every((and) =>
+      and.every((t) => typeof t.acl === 'string' && ['TRUE', 'FALSE', 'LOCALHOST'].includes(t.acl)),
+    );
+    if (!ok) {
+      out.push(
+        new ConfigError(
+          ConfigCode.Unsupported,
+          c.loc,
+          'stats admin',
+          'only TRUE, FALSE and LOCALHOST conditions are supported by hapair yet',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+export class StatsPages {
+  private engine: ProxyEngine | undefined;
+  private checks: HealthCheckRunner | undefined;
+  private vrrp: readonly VrrpView[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly log: Logger) {}
+
+  attach(
+    engine: ProxyEngine,
+    checks: HealthCheckRunner,
+    vrrpStatus: () => Promise<readonly VrrpView[]>,
+  ): void {
+    this.engine = engine;
+    this.checks = checks;
+    const refresh = () =>
+      void vrrpStatus().then((v) => {
+        this.vrrp = v;
+      });
+    refresh();
+    this.timer = setInterval(refresh, 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  readonly handler = (req: StatsHttpRequest): StatsHttpResponse => {
+    const engine = this.engine;
+    if (!engine || !req.proxy.stats) return { status: 503, headers: {}, body: 'statistics not ready\n' };
+    const control = engineControl(engine, this.checks ? { checks: this.checks } : {});
+    try {
+      return handleStatsRequest(req, {
+        stats: req.proxy.stats,
+        proxy: req.proxy.name,
+        control,
+        vrrp: this.vrrp,
+        admin: adminAllowed(req.proxy.stats.admin, req.src),
+        info: collectInfo({
+          product: 'hapair',
+          version: VERSION,
+          startedAt: this.startedAt,
+          now: Date.now(),
+          pid: process.pid,
+          nbthread: 1,
+          process: control.process(),
+        }),
+      });
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'stats page failed');
+      return { status: 500, headers: {}, body: 'internal error\n' };
+    }
+  };
+}
