@@ -46,6 +46,30 @@ export interface TxRecord {
   requestLine: string;
 }
 
+/** What the `option tcplog` line reads, so `mode tcp` sessions (tcp/tcplog.ts) can fill it too. */
+export type TcpLogRecord = Pick<
+  TxRecord,
+  | 'clientAddr'
+  | 'clientPort'
+  | 'startWall'
+  | 'frontend'
+  | 'backend'
+  | 'server'
+  | 'tW'
+  | 'tC'
+  | 'tA'
+  | 'bytes'
+  | 'term'
+  | 'actconn'
+  | 'feconn'
+  | 'beconn'
+  | 'srvconn'
+  | 'retries'
+  | 'redispatched'
+  | 'srvQueue'
+  | 'beQueue'
+>;
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -64,7 +88,7 @@ function quoted(s: string): string {
   return `"${s.replace(/"/g, '\\"')}"`;
 }
 
-function counters(r: TxRecord): string {
+function counters(r: TcpLogRecord): string {
   const rc = r.redispatched ? `+${r.retries}` : String(r.retries);
   return `${r.actconn}/${r.feconn}/${r.beconn}/${r.srvconn}/${rc} ${r.srvQueue}/${r.beQueue}`;
 }
@@ -78,8 +102,8 @@ export function httpLogLine(r: TxRecord): string {
   );
 }
 
-/** The `option tcplog` line (Tt is the total time, here the transaction's). */
-export function tcpLogLine(r: TxRecord): string {
+/** The `option tcplog` line (Tt is the total time: the transaction's, or the whole session's in mode tcp). */
+export function tcpLogLine(r: TcpLogRecord): string {
   return (
     `${r.clientAddr}:${r.clientPort} [${logDate(r.startWall)}] ${r.frontend} ${r.backend}/${r.server} ` +
     `${r.tW}/${r.tC}/${r.tA} ${r.bytes} ${r.term} ${counters(r)}`

@@ -27,8 +27,10 @@ import { ReadPort, type ReadSink, resumeRead } from '../conn.js';
 import { type ConnectFailure, Connector, type UpstreamClient } from '../connector.js';
 import type { ProxyCounters } from '../counters.js';
 import type { PickContext } from '../lb/types.js';
+import type { ModeContext } from '../mode.js';
 import type { Server } from '../server.js';
 import type { Session } from '../session.js';
+import { emitTcpLog } from './tcplog.js';
 
 /** One direction of the tunnel. Fields are set once the server is connected. */
 class Half implements ReadSink {
@@ -61,6 +63,14 @@ class Half implements ReadSink {
     const ok = dst.write(buf.subarray(0, n));
     if (dst.writableLength > 0) this.port.detach();
     this.t.last = this.t.clock.now();
+    this.count(n);
+    if (ok) return true;
+    this.paused = true;
+    return false;
+  }
+
+  /** Counts n bytes moved in this direction (session, frontend, backend, server). */
+  count(n: number): void {
     if (this.toServer) {
       this.t.session.bytesIn += n;
       this.fe.bytesIn += n;
@@ -72,9 +82,6 @@ class Half implements ReadSink {
       this.be.bytesOut += n;
       if (this.srv) this.srv.bytesOut += n;
     }
-    if (ok) return true;
-    this.paused = true;
-    return false;
   }
 
   /** The destination drained: that is activity, and the source may be read again. */
@@ -93,6 +100,7 @@ export class TcpTunnel implements UpstreamClient {
   readonly serverKeepAlive: boolean;
   serverSock: net.Socket | undefined;
   readonly clock: Clock;
+  private readonly ctx: ModeContext;
   /** Time of the last data movement (monotonic ms). */
   last = 0;
   private timer: TimerHandle | undefined;
@@ -107,15 +115,14 @@ export class TcpTunnel implements UpstreamClient {
   private serverClosed = true;
   /** Client bytes read before the tunnel existed (after a PROXY header), sent first. */
   private pending: Buffer | undefined;
+  /** A connection to a server was attempted: the queue stage is over (%Tw of the log line). */
+  private leftQueue = false;
 
-  constructor(
-    session: Session,
-    backend: Backend,
-    clock: Clock,
-    bufsize: number,
-    pending: Buffer | undefined,
-  ) {
+  constructor(session: Session, backend: Backend, ctx: ModeContext, pending: Buffer | undefined) {
     this.session = session;
+    this.ctx = ctx;
+    const clock = ctx.clock;
+    const bufsize = ctx.bufsize;
     this.clock = clock;
     this.pending = pending;
     this.c2s = new Half(this, true);
@@ -152,6 +159,7 @@ export class TcpTunnel implements UpstreamClient {
     s.tConnect = this.connector.connectTime;
     this.serverSock = sock;
     this.serverClosed = false;
+    this.leftQueue = true;
     sock.on('error', this.onServerError);
     sock.on('close', this.onServerClose);
     sock.on('end', this.onServerEnd);
@@ -163,7 +171,10 @@ export class TcpTunnel implements UpstreamClient {
     this.s2c.wire(sock, client, this.serverPort, s);
     this.last = this.clock.now();
     this.applyTimeouts();
-    if (this.pending) sock.write(this.pending);
+    if (this.pending) {
+      this.c2s.count(this.pending.length);
+      sock.write(this.pending);
+    }
     this.pending = undefined;
     s.clientPort.sink = this.c2s;
     resumeRead(client);
@@ -171,6 +182,7 @@ export class TcpTunnel implements UpstreamClient {
 
   upstreamFailed(failure: ConnectFailure): void {
     const s = this.session;
+    this.leftQueue = failure === 'connect-failed';
     if (failure === 'queue-timeout') s.terminate('s', 'Q');
     else if (failure === 'queue-full') s.terminate('S', 'Q');
     else if (failure === 'connect-failed' && this.connector.lastAttemptTimedOut) s.terminate('s', 'C');
@@ -253,7 +265,9 @@ export class TcpTunnel implements UpstreamClient {
       this.countAbort(true);
       this.serverSock.resetAndDestroy();
     } else {
-      this.session.terminate('C', this.connector.state === 'queued' ? 'Q' : 'C');
+      const queued = this.connector.state === 'queued';
+      this.leftQueue = !queued && this.connector.state !== 'idle';
+      this.session.terminate('C', queued ? 'Q' : 'C');
       this.connector.release();
     }
   };
@@ -292,6 +306,9 @@ export class TcpTunnel implements UpstreamClient {
     if (!this.clientClosed || !this.serverClosed) return;
     this.timer?.cancel();
     this.timer = undefined;
+    // The log line counts the backend and server without this session (fixture in tcplog.ts).
+    this.connector.release();
+    emitTcpLog(this.session, this.ctx, { leftQueue: this.leftQueue });
     this.session.finish();
   }
 }

@@ -5,6 +5,7 @@
 import type { ModeContext, ModeHandler } from '../mode.js';
 import type { Session } from '../session.js';
 import { TcpTunnel } from './forward.js';
+import { emitTcpLog } from './tcplog.js';
 
 export const tcpMode: ModeHandler = {
   start(session: Session, ctx: ModeContext): void {
@@ -12,12 +13,15 @@ export const tcpMode: ModeHandler = {
     if (!backend) {
       session.frontend.log.warn('no backend for this connection, closing it');
       session.terminate('P', 'R');
-      session.client.once('close', () => session.finish());
+      session.client.once('close', () => {
+        emitTcpLog(session, ctx, { leftQueue: false });
+        session.finish();
+      });
       session.client.destroy();
       return;
     }
     const pending = session.pending;
     session.pending = undefined;
-    new TcpTunnel(session, backend, ctx.clock, ctx.bufsize, pending).start();
+    new TcpTunnel(session, backend, ctx, pending).start();
   },
 };
