@@ -43,7 +43,7 @@ function trackList(
   });
 }
 
-/** keepalived.conf(5) "VRRP synchronization group(s)" trackers: not implemented by hapair. */
+/** keepalived.conf(5) "VRRP synchronization group(s)" trackers: hapair refuses them (track in each instance). */
 function refuseInSyncGroup(ctx: KeepalivedCtx, call: KeywordCall): void {
   if (ctx.section === 'vrrp_sync_group') {
     fail(
