@@ -108,6 +108,43 @@ describe('HA pair lab', { concurrency: false }, () => {
     assert.deepEqual(await vipHolders(pl), ['lb1']);
   });
 
+  it('every backend server down for the master: the native proxy tracker hands the VIP over within 1 s', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    let noServerAt = 0;
+    const pl = await PairLab.create({
+      version: 3,
+      advertInt: 0.1,
+      onLog: (node, rec) => {
+        if (
+          node === 'lb1' &&
+          !noServerAt &&
+          String(rec.msg).includes('backend be_web has no server available')
+        )
+          noServerAt = performance.now();
+      },
+    });
+    labs.push(pl);
+    pl.startNodes();
+    await pl.nodes[0].waitFor('MASTER', 15_000);
+    await pl.nodes[1].waitFor('BACKUP', 5000).catch(() => undefined);
+    pl.startProbe(10);
+    await sleep(1500);
+    // Cut lb1 (only) from both web servers: its checks fail, lb2's keep passing.
+    for (const web of [pl.lab.nodes[2]!, pl.lab.nodes[3]!]) {
+      await pl.lab.exec(pl.lbNs[0], 'ip', ['route', 'add', 'blackhole', `${web.ipv4}/32`]);
+    }
+    const took = await pl.nodes[1].waitFor('MASTER', 10_000);
+    assert.ok(noServerAt > 0, 'lb1 logged that be_web has no server available');
+    const ms = took!.at - noServerAt;
+    process.stderr.write(
+      `# lab backends down: takeover ${Math.round(ms)} ms after lb1 lost its last server\n`,
+    );
+    assert.ok(ms < 1000, `takeover ${ms} ms after the proxy became unhealthy`);
+    await sleep(1000);
+    assert.deepEqual(await vipHolders(pl), ['lb2']);
+    assert.match(pl.probes.at(-1)?.body ?? '', /via 198\.18\.0\.2/);
+  });
+
   it('link down then up with nopreempt: the backup keeps the VIP', async (t) => {
     if (skipUnlessRoot(t)) return;
     const pl = await PairLab.create({ version: 3, advertInt: 0.1, nopreempt: true });
