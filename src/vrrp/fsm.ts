@@ -261,7 +261,12 @@ function onBackup(ev: FsmEvent, ctx: FsmContext): FsmResult {
 /** RFC 5798 §6.4.3 "If an ADVERTISEMENT is received"; keepalived vrrp_state_master_rx. */
 function masterAdvert(ev: Extract<FsmEvent, { type: 'advert_received' }>, ctx: FsmContext): FsmResult {
   if (ev.priority === PRIO_STOP) {
-    return stay('MASTER', [{ type: 'send_advert' }, { type: 'start_advert_timer' }]);
+    // Another router resigned mastership; it may have held the VIPs (a healed
+    // split brain, see the step-down below), so re-announce them as for a
+    // lower-priority master.
+    const actions: FsmAction[] = [{ type: 'send_advert' }, { type: 'start_advert_timer' }];
+    if (ctx.garpOnLowerPrio) actions.push({ type: 'garp' });
+    return stay('MASTER', actions);
   }
   const cmp = compareAddresses(ev.srcAddr, ctx.localAddress);
   const higher = ev.priority > ctx.priority || (ev.priority === ctx.priority && cmp > 0);
@@ -279,6 +284,13 @@ function masterAdvert(ev: Extract<FsmEvent, { type: 'advert_received' }>, ctx: F
         { type: 'set_master_adver_int', ms: adverInt },
         { type: 'reset_master_down_timer', ms: mdi(ctx, adverInt) },
         { type: 'set_master', address: ev.srcAddr, priority: ev.priority },
+        // hapair, beyond RFC 5798 §6.4.3 and keepalived: a master stepping down
+        // says so with one priority 0 advert. After a split brain heals, the
+        // winner may never hear the loser otherwise (the loser goes silent as
+        // soon as it hears the winner), and clients that followed the loser's
+        // GARP would keep its MAC for the ARP timeout (~30 s); the winner answers
+        // priority 0 with an advert and a GARP. Measured in test/lab/pair.test.ts.
+        { type: 'send_advert_prio0' },
         { type: 'remove_vips' },
         { type: 'notify', state: 'BACKUP' },
       ],

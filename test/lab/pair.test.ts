@@ -145,6 +145,43 @@ describe('HA pair lab', { concurrency: false }, () => {
     assert.match(pl.probes.at(-1)?.body ?? '', /via 198\.18\.0\.2/);
   });
 
+  it('split brain: lb1 and lb2 cut from each other both become master; healed, one master and the client follows', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    const pl = await upPair(3, 0.1);
+    const [lb1, lb2] = pl.nodes;
+    // Cut only the lb1 <-> lb2 path: isolated bridge ports cannot talk to each
+    // other, but both still talk to the client's and the webs' ports.
+    const isolate = (on: 'on' | 'off') =>
+      Promise.all(
+        ['p0', 'p1'].map((port) =>
+          pl.lab.exec(pl.lab.sw, 'bridge', ['link', 'set', 'dev', port, 'isolated', on]),
+        ),
+      );
+    await isolate('on');
+    await lb2.waitFor('MASTER', 3000);
+    assert.equal(lb1.state, 'MASTER');
+    assert.deepEqual(await vipHolders(pl), ['lb1', 'lb2']);
+    await sleep(500);
+    const healAt = Date.now();
+    const healPerf = performance.now();
+    await isolate('off');
+    const back = await lb2.waitFor('BACKUP', 2000);
+    // Exactly one master within 2 advert intervals (plus process scheduling).
+    assert.ok(back!.at - healPerf < 2 * 100 + 150, `one master after ${Math.round(back!.at - healPerf)} ms`);
+    await sleep(1200);
+    assert.equal(lb1.state, 'MASTER');
+    assert.deepEqual(await vipHolders(pl), ['lb1']);
+    // The client is back on lb1 within 1 s of the heal (the winner's GARP).
+    const firstOnLb1 = pl.probes.find((p) => p.w > healAt && p.ok && p.body?.includes('via 198.18.0.1'));
+    const story = pl.probes
+      .filter((p) => p.w > healAt - 200 && p.w < healAt + 3000)
+      .map((p) => `${p.w - healAt}:${p.ok ? p.body : p.error}`)
+      .join(' ');
+    assert.ok(firstOnLb1 && firstOnLb1.w - healAt < 1000, `client follows lb1 within 1 s: ${story}`);
+    const after = pl.probes.filter((p) => p.w > healAt + 1000);
+    assert.ok(after.length > 0 && after.every((p) => p.ok && p.body?.includes('via 198.18.0.1')));
+  });
+
   it('link down then up with nopreempt: the backup keeps the VIP', async (t) => {
     if (skipUnlessRoot(t)) return;
     const pl = await PairLab.create({ version: 3, advertInt: 0.1, nopreempt: true });
@@ -155,7 +192,7 @@ describe('HA pair lab', { concurrency: false }, () => {
     const m = pl.nodes[0].state === 'MASTER' ? 0 : 1;
     const [master, other] = [pl.nodes[m]!, pl.nodes[1 - m]!];
     await pl.lab.linkDown(pl.lbNs[m]!);
-    await other.waitFor('MASTER', 3000);
+    await Promise.all([other.waitFor('MASTER', 3000), master.waitFor('FAULT', 3000)]);
     await pl.lab.linkUp(pl.lbNs[m]!);
     await sleep(2500);
     const story = pl.nodes
