@@ -7,9 +7,9 @@
 import { isIP } from 'node:net';
 import { badArgs, intArg, timeArg } from '../config/haproxy/args.js';
 import {
-  SERVER_SCOPES,
   type ServerParamCtx,
   type ServerParamSpec,
+  serverParamBuilders,
   withModule,
 } from '../config/haproxy/context.js';
 import type { CheckDraft } from '../config/haproxy/draft.js';
@@ -17,40 +17,7 @@ import type { KeywordCall } from '../config/registry.js';
 
 const MAX_INT = 2 ** 31 - 1;
 
-type Setter = (c: CheckDraft, v: string, call: KeywordCall) => void;
-
-function value(
-  name: string,
-  doc: string,
-  set: Setter,
-  defaultValue?: string,
-): Omit<ServerParamSpec, 'module'> {
-  return {
-    name,
-    sections: SERVER_SCOPES,
-    usage: `${name} <value>`,
-    doc,
-    arity: 1,
-    ...(defaultValue !== undefined && { defaultValue }),
-    parse: (ctx: ServerParamCtx, call) => set(ctx.server.check, call.args[0]!, call),
-  };
-}
-
-function flag(
-  name: string,
-  doc: string,
-  set: (c: CheckDraft, on: boolean) => void,
-): Omit<ServerParamSpec, 'module'> {
-  return {
-    name,
-    sections: SERVER_SCOPES,
-    usage: `${name} | no-${name}`,
-    doc,
-    arity: 0,
-    negatable: true,
-    parse: (ctx: ServerParamCtx, call) => set(ctx.server.check, !call.negated),
-  };
-}
+const { value, flag } = serverParamBuilders<CheckDraft>((ctx) => ctx.server.check);
 
 function ipArg(call: KeywordCall, v: string): string {
   if (isIP(v) === 0) throw badArgs(call, `'${v}' is not an IPv4 or IPv6 address`);

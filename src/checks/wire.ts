@@ -4,7 +4,7 @@
  * and HAProxy's state-change lines get their counters from the engine.
  * Checks run once per server here, whatever the number of workers.
  */
-import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { HaproxyConfig, ServerAdminState } from '../config/haproxy/model.js';
 import type { Logger } from '../core/logger.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import { HealthCheckRunner } from './runner.js';
@@ -23,22 +23,32 @@ function countsFrom(engine: ProxyEngine, backend: string, server: string): State
   };
 }
 
-export function healthSinkFor(engine: ProxyEngine): HealthSink {
+/**
+ * Whatever applies verdicts to servers: the engine itself, or the master's
+ * broadcast to its workers (src/process/master.ts).
+ */
+export interface ServerStateTarget {
+  setServerHealth(backend: string, server: string, up: boolean, reason: string): unknown;
+  setServerAdminState(backend: string, server: string, state: ServerAdminState): unknown;
+  setServerWeight(backend: string, server: string, weight: number): unknown;
+}
+
+/** Maps check verdicts onto a target; `onHealth` runs after each up/down change. */
+export function healthSinkFor(target: ServerStateTarget, onHealth?: () => void): HealthSink {
+  const health = (b: string, s: string, up: boolean, reason: string) => {
+    target.setServerHealth(b, s, up, reason);
+    onHealth?.();
+  };
   return {
-    serverUp: (b, s) => void engine.setServerHealth(b, s, true, 'health check passed'),
+    serverUp: (b, s) => health(b, s, true, 'health check passed'),
     // HAProxy's NOLB state (a conditional pass, L7OKC): the server stays up for
     // persistent traffic but takes no new load-balanced sessions, as with drain.
-    serverStopping: (b, s) => void engine.setServerAdminState(b, s, 'drain'),
+    serverStopping: (b, s) => void target.setServerAdminState(b, s, 'drain'),
     serverDown: (b, s, info) =>
-      void engine.setServerHealth(
-        b,
-        s,
-        false,
-        info.check?.info ?? info.check?.status ?? 'health check failed',
-      ),
+      health(b, s, false, info.check?.info ?? info.check?.status ?? 'health check failed'),
     agentUpdate: (b, s, u) => {
-      if (u.weight !== undefined) engine.setServerWeight(b, s, u.weight);
-      if (u.admin !== undefined) engine.setServerAdminState(b, s, u.admin);
+      if (u.weight !== undefined) target.setServerWeight(b, s, u.weight);
+      if (u.admin !== undefined) target.setServerAdminState(b, s, u.admin);
     },
   };
 }

@@ -17,7 +17,7 @@ import { ConfigErrors } from '../core/errors.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { RuntimeApi } from '../ops/runtime-api.js';
-import { proxyLogSenders } from '../ops/syslog.js';
+import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import { applyCpuMap } from '../process/cpu-map.js';
 import { Master } from '../process/master.js';
 import { checkProcessSettings, dropPrivileges } from '../process/privileges.js';
@@ -159,8 +159,7 @@ export async function runMain(opts: RunOptions): Promise<void> {
       engine = await startProxyEngine(cfgs.ha, {
         log,
         statsHandler: stats.handler,
-        logSink: (fe, line) =>
-          senders.get(fe) ? senders.get(fe)!.send(line) : log.info({ obj: `frontend/${fe}` }, line),
+        logSink: trafficLogSink(senders, log),
       });
       checks = startHealthChecks(cfgs.ha, engine, log, (l) =>
         senders.get(l.backend)?.send(l.message, l.level),

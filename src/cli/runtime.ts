@@ -4,13 +4,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { HealthCheckRunner } from '../checks/runner.js';
-import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { GlobalConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import type { FromVrrp, ToVrrp } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
-import { collectInfo } from '../ops/info.js';
+import { collectInfo, type InfoFields } from '../ops/info.js';
 import { type RuntimeApi, startRuntimeApi } from '../ops/runtime-api.js';
-import type { VrrpView } from '../ops/types.js';
+import type { ProxyControl, VrrpView } from '../ops/types.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +42,27 @@ export function vrrpStatusSource(
   };
 }
 
+/**
+ * `show info` / stats-page "info" for this process: hapair's identity, the
+ * global settings it reports and the engine's live counters. Captures the
+ * start time once.
+ */
+export function processInfo(global: GlobalConfig, control: ProxyControl, nbthread: number): () => InfoFields {
+  const startedAt = Date.now();
+  return () =>
+    collectInfo({
+      product: 'hapair',
+      version: VERSION,
+      startedAt,
+      now: Date.now(),
+      pid: process.pid,
+      nbthread,
+      ...(global.node !== undefined ? { node: global.node } : {}),
+      ...(global.description !== undefined ? { description: global.description } : {}),
+      process: control.process(),
+    });
+}
+
 export async function startRuntime(
   cfg: HaproxyConfig,
   engine: ProxyEngine,
@@ -50,7 +71,6 @@ export async function startRuntime(
   log: Logger,
 ): Promise<RuntimeApi | undefined> {
   if (cfg.global.statsSockets.length === 0) return undefined;
-  const startedAt = Date.now();
   const control = engineControl(engine, { checks });
   const api = await startRuntimeApi({
     sockets: cfg.global.statsSockets,
@@ -58,18 +78,7 @@ export async function startRuntime(
     log,
     vrrpStatus: vrrpStatusSource(getVrrp),
     vrrpControl: async () => ({ ok: false, reason: 'not supported by hapair yet', unsupported: true }),
-    info: () =>
-      collectInfo({
-        product: 'hapair',
-        version: VERSION,
-        startedAt,
-        now: Date.now(),
-        pid: process.pid,
-        nbthread: 1,
-        ...(cfg.global.node !== undefined ? { node: cfg.global.node } : {}),
-        ...(cfg.global.description !== undefined ? { description: cfg.global.description } : {}),
-        process: control.process(),
-      }),
+    info: processInfo(cfg.global, control, 1),
   });
   log.info({ sockets: api.addresses }, 'runtime API listening');
   return api;

@@ -10,12 +10,12 @@ import type { Condition } from '../config/haproxy/model.js';
 import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
-import { collectInfo } from '../ops/info.js';
+import type { InfoFields } from '../ops/info.js';
 import { handleStatsRequest } from '../ops/stats-page.js';
-import type { VrrpView } from '../ops/types.js';
+import type { ProxyControl, VrrpView } from '../ops/types.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import type { StatsHttpRequest, StatsHttpResponse } from '../proxy/mode.js';
-import { VERSION } from './version.js';
+import { processInfo } from './runtime.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -59,11 +59,10 @@ export function statsAdminProblems(
 }
 
 export class StatsPages {
-  private engine: ProxyEngine | undefined;
-  private checks: HealthCheckRunner | undefined;
+  private control: ProxyControl | undefined;
+  private info: (() => InfoFields) | undefined;
   private vrrp: readonly VrrpView[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly startedAt = Date.now();
 
   constructor(private readonly log: Logger) {}
 
@@ -72,8 +71,8 @@ export class StatsPages {
     checks: HealthCheckRunner,
     vrrpStatus: () => Promise<readonly VrrpView[]>,
   ): void {
-    this.engine = engine;
-    this.checks = checks;
+    this.control = engineControl(engine, { checks });
+    this.info = processInfo(engine.cfg.global, this.control, 1);
     const refresh = () =>
       void vrrpStatus().then((v) => {
         this.vrrp = v;
@@ -88,9 +87,9 @@ export class StatsPages {
   }
 
   readonly handler = (req: StatsHttpRequest): StatsHttpResponse => {
-    const engine = this.engine;
-    if (!engine || !req.proxy.stats) return { status: 503, headers: {}, body: 'statistics not ready\n' };
-    const control = engineControl(engine, this.checks ? { checks: this.checks } : {});
+    const { control, info } = this;
+    if (!control || !info || !req.proxy.stats)
+      return { status: 503, headers: {}, body: 'statistics not ready\n' };
     try {
       return handleStatsRequest(req, {
         stats: req.proxy.stats,
@@ -98,15 +97,7 @@ export class StatsPages {
         control,
         vrrp: this.vrrp,
         admin: adminAllowed(req.proxy.stats.admin, req.src),
-        info: collectInfo({
-          product: 'hapair',
-          version: VERSION,
-          startedAt: this.startedAt,
-          now: Date.now(),
-          pid: process.pid,
-          nbthread: 1,
-          process: control.process(),
-        }),
+        info: info(),
       });
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'stats page failed');

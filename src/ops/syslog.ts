@@ -139,3 +139,18 @@ export function proxyLogSenders(
   for (const p of proxies) if (p.logs.length > 0) m.set(p.name, new LogSender(p.logs));
   return m;
 }
+
+/**
+ * The engine's traffic log sink: a frontend's line goes to its log targets,
+ * or to the process log (at info, naming the frontend) when it has none.
+ */
+export function trafficLogSink(
+  senders: ReadonlyMap<string, LogSender>,
+  log: { info(obj: object, msg: string): void },
+): (frontend: string, line: string) => void {
+  return (fe, line) => {
+    const s = senders.get(fe);
+    if (s) s.send(line);
+    else log.info({ obj: `frontend/${fe}` }, line);
+  };
+}

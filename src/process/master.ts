@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HealthCheckRunner } from '../checks/runner.js';
 import type { HealthSink } from '../checks/types.js';
+import { healthSinkFor } from '../checks/wire.js';
 import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
@@ -175,22 +176,18 @@ export class Master {
   }
 
   private sink(): HealthSink {
-    const health = (backend: string, server: string, up: boolean, reason: string) => {
-      this.broadcast({ type: 'server-health', backend, server, up, reason });
-      this.reportHealth();
-    };
-    return {
-      serverUp: (b, s) => health(b, s, true, 'health check passed'),
-      serverStopping: (b, s) =>
-        this.broadcast({ type: 'server-admin', backend: b, server: s, state: 'drain' }),
-      serverDown: (b, s, info) => health(b, s, false, info.check?.info ?? 'health check failed'),
-      agentUpdate: (b, s, u) => {
-        if (u.weight !== undefined)
-          this.broadcast({ type: 'server-weight', backend: b, server: s, weight: u.weight });
-        if (u.admin !== undefined)
-          this.broadcast({ type: 'server-admin', backend: b, server: s, state: u.admin });
+    const send = (m: ToWorker) => this.broadcast(m);
+    return healthSinkFor(
+      {
+        setServerHealth: (backend, server, up, reason) =>
+          send({ type: 'server-health', backend, server, up, reason }),
+        setServerAdminState: (backend, server, state) =>
+          send({ type: 'server-admin', backend, server, state }),
+        setServerWeight: (backend, server, weight) =>
+          send({ type: 'server-weight', backend, server, weight }),
       },
-    };
+      () => this.reportHealth(),
+    );
   }
 
   private startChecks(): void {

@@ -9,14 +9,13 @@
  * configuration nobody supervises.
  */
 import type net from 'node:net';
-import { VERSION } from '../cli/version.js';
+import { processInfo } from '../cli/runtime.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { FromWorker, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
-import { collectInfo } from '../ops/info.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
-import { proxyLogSenders } from '../ops/syslog.js';
+import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { dropPrivileges } from './privileges.js';
 
@@ -29,15 +28,13 @@ const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).c
 const handles = new Map<string, net.Server>();
 let engine: ProxyEngine | undefined;
 let stopping = false;
-const startedAt = Date.now();
 
 async function start(cfg: HaproxyConfig): Promise<void> {
   const senders = proxyLogSenders(cfg.proxies);
   engine = await startProxyEngine(cfg, {
     log,
     listenerHandles: handles,
-    logSink: (fe, line) =>
-      senders.get(fe) ? senders.get(fe)!.send(line) : log.info({ obj: `frontend/${fe}` }, line),
+    logSink: trafficLogSink(senders, log),
   });
   // The runtime API is served by the first worker: one process may own a unix
   // socket path. With nbthread > 1 its counters are that worker's own.
@@ -45,20 +42,12 @@ async function start(cfg: HaproxyConfig): Promise<void> {
     if ((cfg.global.nbthread || 1) > 1) {
       log.warn('stats socket: served by worker 0; with nbthread > 1 its counters cover that worker only');
     }
+    const control = engineControl(engine);
     await startRuntimeApi({
       sockets: cfg.global.statsSockets,
-      control: engineControl(engine),
+      control,
       log,
-      info: () =>
-        collectInfo({
-          product: 'hapair',
-          version: VERSION,
-          startedAt,
-          now: Date.now(),
-          pid: process.pid,
-          nbthread: cfg.global.nbthread || 1,
-          process: engineControl(engine!).process(),
-        }),
+      info: processInfo(cfg.global, control, cfg.global.nbthread || 1),
     });
   }
   engine.on('listener-state', (ev: { bind: string; state: 'bound' | 'paused' | 'unbound' }) =>

@@ -22,6 +22,7 @@ import {
   type SectionSpec,
   type ServerParamCtx,
   type ServerParamSpec,
+  serverParamBuilders,
   withModule,
 } from '../config/haproxy/context.js';
 import type { ServerDraft } from '../config/haproxy/draft.js';
@@ -32,40 +33,7 @@ const MAX_INT = 2 ** 31 - 1;
 /** §5.2 weight: "between 0 and 256". */
 export const MAX_WEIGHT = 256;
 
-type Setter = (s: ServerDraft, v: string, call: KeywordCall, ctx: ServerParamCtx) => void;
-
-function value(
-  name: string,
-  doc: string,
-  set: Setter,
-  defaultValue?: string,
-): Omit<ServerParamSpec, 'module'> {
-  return {
-    name,
-    sections: SERVER_SCOPES,
-    usage: `${name} <value>`,
-    doc,
-    arity: 1,
-    ...(defaultValue !== undefined && { defaultValue }),
-    parse: (ctx, call) => set(ctx.server, call.args[0]!, call, ctx),
-  };
-}
-
-function flag(
-  name: string,
-  doc: string,
-  set: (s: ServerDraft, on: boolean) => void,
-): Omit<ServerParamSpec, 'module'> {
-  return {
-    name,
-    sections: SERVER_SCOPES,
-    usage: `${name} | no-${name}`,
-    doc,
-    arity: 0,
-    negatable: true,
-    parse: (ctx, call) => set(ctx.server, !call.negated),
-  };
-}
+const { value, flag } = serverParamBuilders<ServerDraft>((ctx) => ctx.server);
 
 export const serverParams: ServerParamSpec[] = withModule<ServerParamCtx>('proxy', [
   value(

@@ -5,7 +5,7 @@
  * parser core builds the contexts; keyword modules only fill drafts.
  */
 import type { SourceLoc } from '../../core/errors.js';
-import type { KeywordRegistry, KeywordSpec } from '../registry.js';
+import type { KeywordCall, KeywordRegistry, KeywordSpec } from '../registry.js';
 import type {
   GlobalDraft,
   HttpErrorsDraft,
@@ -86,4 +86,37 @@ export function withModule<C>(
   specs: readonly Omit<KeywordSpec<C>, 'module'>[],
 ): KeywordSpec<C>[] {
   return specs.map((s) => ({ ...s, module }));
+}
+
+type ServerParamDraft = Omit<ServerParamSpec, 'module'>;
+
+/**
+ * Builders for one-value and on/off `server` parameters writing into the part
+ * of the server draft `pick` selects (the server itself, or its check settings).
+ */
+export function serverParamBuilders<T>(pick: (ctx: ServerParamCtx) => T) {
+  const value = (
+    name: string,
+    doc: string,
+    set: (t: T, v: string, call: KeywordCall, ctx: ServerParamCtx) => void,
+    defaultValue?: string,
+  ): ServerParamDraft => ({
+    name,
+    sections: SERVER_SCOPES,
+    usage: `${name} <value>`,
+    doc,
+    arity: 1,
+    ...(defaultValue !== undefined && { defaultValue }),
+    parse: (ctx, call) => set(pick(ctx), call.args[0]!, call, ctx),
+  });
+  const flag = (name: string, doc: string, set: (t: T, on: boolean) => void): ServerParamDraft => ({
+    name,
+    sections: SERVER_SCOPES,
+    usage: `${name} | no-${name}`,
+    doc,
+    arity: 0,
+    negatable: true,
+    parse: (ctx, call) => set(pick(ctx), !call.negated),
+  });
+  return { value, flag };
 }
