@@ -7,12 +7,11 @@
 // Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/http.mjs [seconds-per-run]
 // `node bench/http.mjs --serve PORT B1 B2` runs hapair's engine alone (used by the benchmark).
 // Needs nginx, haproxy, wrk and taskset. Every process it starts is killed by PID at the end.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, measure, start, stopChildren, version } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -38,76 +37,7 @@ async function serve([listenPort, ...backendPorts]) {
 }
 
 const SECONDS = Number(process.argv[2] ?? 5);
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const children = [];
 let tmp;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(cpu, file, args, readyText) {
-  const child = spawn('taskset', ['-c', String(cpu), file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => (readyText ? reject(new Error(`${file} not ready: ${out}`)) : resolve(child)),
-      readyText ? 10000 : 700,
-    );
-    const onData = (d) => {
-      out += d;
-      if (readyText && out.includes(readyText)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited with ${code}: ${out}`)));
-  });
-}
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function toMs(v) {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-}
-
-function wrk(url, conns, close, seconds = SECONDS) {
-  const extra = close ? ['-H', 'Connection: close'] : [];
-  const args = ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', ...extra, url];
-  const out = execFileSync('taskset', args, { maxBuffer: 1 << 20 }).toString();
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  return {
-    reqs: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-    p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    errors: (sock ? Number(sock[1]) + Number(sock[3]) : 0) + non2xx,
-    timeouts: sock ? Number(sock[4]) : 0,
-  };
-}
-
-function measure(pid, url, sc) {
-  wrk(url, sc.conns, sc.close, 2);
-  const before = pid ? cpuTicks(pid) : 0;
-  const r = wrk(url, sc.conns, sc.close);
-  const ticks = pid ? cpuTicks(pid) - before : 0;
-  return { ...r, usPerReq: pid && r.reqs ? (ticks * 1e6) / CLK_TCK / r.reqs : undefined };
-}
 
 function configs(b1, b2, hapPort) {
   const site = (p) =>
@@ -169,9 +99,10 @@ async function main() {
   ];
   const results = [];
   for (const sc of scenarios) {
-    const direct = measure(undefined, `http://127.0.0.1:${b1}${sc.path}`, sc);
-    const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, sc);
-    const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, sc);
+    const opts = { conns: sc.conns, close: sc.close, seconds: SECONDS, readErrors: false };
+    const direct = measure(undefined, `http://127.0.0.1:${b1}${sc.path}`, opts);
+    const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, opts);
+    const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, opts);
     results.push({ sc, direct, hap, hpr });
     process.stdout.write(
       `${sc.name}: haproxy ${hap.rps.toFixed(0)} req/s ${hap.usPerReq?.toFixed(1)} µs/req; ` +
@@ -184,11 +115,6 @@ async function main() {
   const kept = cut >= 0 ? old.slice(0, cut) : old.replace(/\n+$/, '');
   writeFileSync(file, `${kept}\n\n${report(results)}`);
   process.stdout.write(report(results));
-}
-
-function version(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim();
 }
 
 function report(results) {
@@ -229,13 +155,7 @@ function report(results) {
 }
 
 function cleanup() {
-  for (const c of children) {
-    if (c.exitCode === null && c.pid) {
-      try {
-        process.kill(c.pid, 'SIGTERM');
-      } catch {}
-    }
-  }
+  stopChildren();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -7,81 +7,15 @@
 // Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/tcp.mjs [seconds-per-run]
 // Needs nginx, haproxy, wrk and taskset on PATH (or /usr/sbin). Every process it
 // starts is killed by PID at the end.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, measure, start, stopChildren, version } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 10);
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const tmp = mkdtempSync(join(os.tmpdir(), 'hapair-bench-'));
-const children = [];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(cpu, file, args, readyText) {
-  const child = spawn('taskset', ['-c', String(cpu), file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (readyText ? reject(new Error(`${file} not ready: ${out}`)) : resolve(child)), readyText ? 10000 : 700);
-    const onData = (d) => {
-      out += d;
-      if (readyText && out.includes(readyText)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited with ${code}: ${out}`)));
-  });
-}
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function toMs(v) {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-}
-
-function wrk(url, conns, seconds = SECONDS) {
-  const args = ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', url];
-  const out = execFileSync('taskset', args, { maxBuffer: 1 << 20 }).toString();
-  const reqs = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const errors = sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + non2xx : non2xx;
-  return { reqs, rps, p50, p99, errors, timeouts: sock ? Number(sock[4]) : 0 };
-}
-
-function measure(pid, url, conns) {
-  // A short unmeasured run first: JIT warm-up for hapair, equal treatment for the others.
-  wrk(url, conns, 2);
-  const before = pid ? cpuTicks(pid) : 0;
-  const r = wrk(url, conns);
-  const ticks = pid ? cpuTicks(pid) - before : 0;
-  const usPerReq = pid && r.reqs ? (ticks * 1e6) / CLK_TCK / r.reqs : undefined;
-  return { ...r, usPerReq };
-}
 
 async function main() {
   const [b1, b2, hapPort, hapairPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
@@ -130,19 +64,15 @@ listen px
   ];
   const results = [];
   for (const sc of scenarios) {
-    const direct = measure(undefined, `http://127.0.0.1:${b1}${sc.path}`, sc.conns);
-    const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, sc.conns);
-    const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, sc.conns);
+    const opts = { conns: sc.conns, seconds: SECONDS };
+    const direct = measure(undefined, `http://127.0.0.1:${b1}${sc.path}`, opts);
+    const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, opts);
+    const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, opts);
     results.push({ sc, direct, hap, hpr });
     process.stdout.write(`${sc.name}: haproxy ${hap.rps.toFixed(0)} req/s ${hap.usPerReq?.toFixed(1)} µs/req; hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`);
   }
   writeFileSync(join(here, 'RESULTS.md'), report(results));
   process.stdout.write(readFileSync(join(here, 'RESULTS.md'), 'utf8'));
-}
-
-function version(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim();
 }
 
 function report(results) {
@@ -187,13 +117,7 @@ function report(results) {
 }
 
 function cleanup() {
-  for (const c of children) {
-    if (c.exitCode === null && c.pid) {
-      try {
-        process.kill(c.pid, 'SIGTERM');
-      } catch {}
-    }
-  }
+  stopChildren();
   rmSync(tmp, { recursive: true, force: true });
 }
 
