@@ -321,7 +321,7 @@ describe('bind addresses', () => {
             ]),
           );
         } catch (e) {
-          if (attempt < 5 && (e as { code?: string }).code === 'ERR_BIND_FAILED') continue;
+          if (attempt < 20 && (e as { code?: string }).code === 'ERR_BIND_FAILED') continue;
           throw e;
         }
         try {
