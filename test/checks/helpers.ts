@@ -71,6 +71,7 @@ export function backend(name: string, servers: ServerConfig[], over: Partial<Pro
     checkKind: 'tcp',
     tcpCheckSteps: [],
     httpReuse: 'safe',
+    stickRules: [],
     timeouts: {},
     options: {
       httpclose: false,

@@ -133,6 +133,7 @@ export function makeProxy(
     checkKind: 'tcp',
     tcpCheckSteps: [],
     httpReuse: 'safe',
+    stickRules: [],
     timeouts: { connect: 5000, client: 30000, server: 30000 },
     acls: new Map(),
     rules: [],

@@ -11,6 +11,7 @@ import type {
   BalanceConfig,
   BindConfig,
   Condition,
+  CompressionConfig,
   CookieConfig,
   HashType,
   HttpCheckStep,
@@ -20,6 +21,8 @@ import type {
   ProxyKind,
   ProxyOptions,
   Rule,
+  StickRule,
+  StickTableConfig,
   ServerAdminState,
   Timeouts,
   UseBackend,
@@ -140,6 +143,9 @@ export interface ProxyDraft {
   tcpCheckSteps: HttpCheckStep[];
   externalCheck: { command?: string; path?: string };
   httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
+  stickTable?: StickTableConfig;
+  stickRules: StickRule[];
+  compression?: Mutable<CompressionConfig>;
   timeouts: Mutable<Timeouts>;
   options: Mutable<ProxyOptions>;
   acls: Map<string, AclDef[]>;
@@ -267,6 +273,7 @@ export function newProxy(kind: ProxyKind, name: string, loc: SourceLoc): ProxyDr
     tcpCheckSteps: [],
     externalCheck: {},
     httpReuse: 'safe',
+    stickRules: [],
     timeouts: {},
     options: defaultOptions(),
     acls: new Map(),

@@ -228,6 +228,41 @@ export interface Rule {
   readonly loc: SourceLoc;
 }
 
+/** `stick-table` (configuration.txt 4.2): at most one per proxy, named after it. */
+export interface StickTableConfig {
+  readonly type: 'ip' | 'ipv6' | 'integer' | 'string' | 'binary';
+  /** Key length for string/binary keys (bytes). */
+  readonly len: number;
+  /** Maximum number of entries. */
+  readonly size: number;
+  /** Entry lifetime after its last update (ms); undefined = never expire. */
+  readonly expire?: number;
+  readonly nopurge: boolean;
+  /** Stored data types in declaration order; `period` (ms) for the `*_rate(<period>)` ones. */
+  readonly store: readonly { readonly data: string; readonly period?: number }[];
+  readonly loc: SourceLoc;
+}
+
+/** `stick on|match|store-request|store-response <pattern> [table <t>] [{if|unless} <cond>]`. */
+export interface StickRule {
+  readonly kind: 'on' | 'match' | 'store-request' | 'store-response';
+  /** The sample expression, as written (e.g. `src`, `req.cook(SRV)`). */
+  readonly expr: string;
+  /** Table name; undefined = the proxy's own table. */
+  readonly table?: string;
+  readonly cond?: Condition;
+  readonly loc: SourceLoc;
+}
+
+/** `compression algo|type|offload` (configuration.txt 4.2 "compression"). */
+export interface CompressionConfig {
+  readonly algos: readonly ('gzip' | 'deflate' | 'raw-deflate' | 'identity')[];
+  /** Lower-case MIME types (without parameters); empty = every type. */
+  readonly types: readonly string[];
+  readonly offload: boolean;
+  readonly loc: SourceLoc;
+}
+
 export interface UseBackend {
   readonly backend: string;
   readonly cond?: Condition;
@@ -329,7 +364,10 @@ export interface ProxyConfig {
   /** Words after `option mysql-check`, `option pgsql-check` or `option smtpchk`, as written. */
   readonly checkArgs?: readonly string[];
   readonly httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
+  readonly stickTable?: StickTableConfig;
+  readonly stickRules: readonly StickRule[];
   // --- both ---
+  readonly compression?: CompressionConfig;
   readonly timeouts: Timeouts;
   readonly options: ProxyOptions;
   readonly acls: ReadonlyMap<string, readonly AclDef[]>;

@@ -5,6 +5,10 @@
  * The HTTP layer extends the context and registers its own fetches.
  */
 
+import type { RequestHead, ResponseHead } from '../http/head.js';
+import type { VarStore } from '../sample/vars.js';
+import type { TrackedEntry } from '../stick/types.js';
+
 export type SampleType = 'ip' | 'int' | 'str' | 'bool' | 'bin';
 
 /** Where a fetch gets its data: a rule may only use fetches its stage can provide. */
@@ -21,9 +25,43 @@ export interface ConnInfo {
   readonly family: 'ipv4' | 'ipv6' | 'unix';
 }
 
-/** What a fetch reads. Layers above L4 extend this interface with their own fields. */
+/** The client side's TLS session, when the bind terminates TLS (`ssl_fc*` fetches). */
+export interface TlsInfo {
+  /** The server name the client asked for (SNI), if any. */
+  readonly sni: string | undefined;
+  /** "TLSv1.2", "TLSv1.3". */
+  readonly protocol: string;
+  /** OpenSSL cipher name. */
+  readonly cipher: string;
+  /** The protocol chosen by ALPN, if any. */
+  readonly alpn: string | undefined;
+}
+
+/** The HTTP transaction in progress, for L7 fetches. */
+export interface HttpSample {
+  readonly req: RequestHead;
+  /** Set once the response head is parsed (http-response rules and later). */
+  readonly resp: ResponseHead | undefined;
+  /** The status the client will get (a rule's deny/return/set-status included), 0 before. */
+  readonly status: number;
+  readonly frontend: string;
+  /** The backend chosen so far, if any. */
+  readonly backend: string | undefined;
+}
+
+/**
+ * What a fetch reads. Every field but `conn` is optional: a fetch returns
+ * undefined (no match) when the data it needs is not there, and the ACL
+ * compiler already refuses fetches above the rule's layer.
+ */
 export interface SampleContext {
   readonly conn: ConnInfo;
+  readonly tls?: TlsInfo;
+  readonly http?: HttpSample;
+  /** Variables (`set-var`, `var()`); absent where no rule can set them. */
+  readonly vars?: VarStore;
+  /** Stick counters sc0, sc1, sc2 tracked by `track-scN` (undefined slot: not tracked). */
+  readonly sc?: readonly (TrackedEntry | undefined)[];
 }
 
 export interface FetchDef {
