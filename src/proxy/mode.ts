@@ -9,6 +9,7 @@
 import type { ProxyConfig } from '../config/haproxy/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Session } from './session.js';
+import type { StickTables } from './stick/types.js';
 
 export interface ModeContext {
   readonly clock: Clock;
@@ -22,6 +23,8 @@ export interface ModeContext {
   readonly statsHandler?: (req: StatsHttpRequest) => StatsHttpResponse;
   /** Where traffic log lines go (`option httplog`/`tcplog`); the engine logger at info when absent. */
   readonly emitLog?: (frontend: string, line: string) => void;
+  /** The worker's stick tables (stick/table.ts), for `track-sc*` rules and `stick` persistence. */
+  readonly stickTables?: StickTables;
 }
 
 /** A request for a proxy's statistics page, as the HTTP layer hands it to the page renderer. */
