@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { proxyCommands } from './cli-commands-proxy.js';
 import { serverCommands } from './cli-commands-server.js';
 import { showCommands } from './cli-commands-show.js';
+import { tableCommands } from './cli-commands-table.js';
 import { vrrpCommands } from './cli-commands-vrrp.js';
 import { notSupported, type RuntimeCommand, type RuntimeContext } from './cli-context.js';
 import { notYetImplemented } from './cli-not-yet.js';
@@ -14,6 +15,7 @@ import { findCommand, usageMessage } from './cli-registry.js';
 
 export const COMMANDS: readonly RuntimeCommand[] = [
   ...showCommands,
+  ...tableCommands,
   ...serverCommands,
   ...proxyCommands,
   ...vrrpCommands,

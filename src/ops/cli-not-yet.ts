@@ -1,6 +1,6 @@
 /**
  * HAProxy 2.6 runtime API commands hapair does not implement (maps, ACLs,
- * stick tables, SSL, resolvers, peers, caches, tracing, debugging). They are
+ * `set table`, SSL, resolvers, peers, caches, tracing, debugging). They are
  * answered "not supported by hapair yet" rather than "Unknown command", so
  * an operator knows the command is right and the feature is missing; they
  * stay out of `help`, which lists what works.
@@ -12,7 +12,6 @@ const NOT_YET: readonly (readonly string[])[] = [
   ['add', 'ssl'],
   ['clear', 'acl'],
   ['clear', 'map'],
-  ['clear', 'table'],
   ['commit'],
   ['del', 'acl'],
   ['del', 'map'],
@@ -50,7 +49,6 @@ const NOT_YET: readonly (readonly string[])[] = [
   ['show', 'schema'],
   ['show', 'ssl'],
   ['show', 'startup-logs'],
-  ['show', 'table'],
   ['show', 'tasks'],
   ['show', 'threads'],
   ['show', 'tls-keys'],

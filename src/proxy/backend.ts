@@ -151,11 +151,15 @@ export class Backend {
         ? { kind: 'dispatch' }
         : { kind: 'no-server', reason: 'backend has no server' };
     }
-    if (this.group.servers.length === 0) return { kind: 'no-server', reason: 'no server available' };
-    if (this.balancer.queueBehindBackend && this.queue.length > 0 && this.queue.length !== this.beconn) {
-      return this.enqueue(w, undefined);
-    }
+    // A server chosen by persistence (cookie, stick table) is used whatever the
+    // balancer could do: assign_server() only balances streams not yet SF_ASSIGNED.
     const forced = ctx.avoid === undefined ? ctx.force : undefined;
+    if (!forced) {
+      if (this.group.servers.length === 0) return { kind: 'no-server', reason: 'no server available' };
+      if (this.balancer.queueBehindBackend && this.queue.length > 0 && this.queue.length !== this.beconn) {
+        return this.enqueue(w, undefined);
+      }
+    }
     const pick = forced ? chosen(forced) : this.balancer.pick(ctx);
     if (pick.kind === 'none') return { kind: 'no-server', reason: pick.reason };
     if (pick.kind === 'queue') return this.enqueue(w, undefined);

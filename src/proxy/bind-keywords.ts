@@ -4,6 +4,7 @@
  * `level` and `expose-fd` are legal too. One BindConfig is produced per
  * address of a comma-separated list, all sharing the line's parameters.
  */
+import tls from 'node:tls';
 import { parseAddress } from '../config/address.js';
 import { argCount, badArgs, intArg, oneOf, proxyOf, readableFile } from '../config/haproxy/args.js';
 import {
@@ -21,6 +22,7 @@ import type { Address, BindConfig } from '../config/haproxy/model.js';
 import { applyParams } from '../config/haproxy/params.js';
 import type { KeywordCall } from '../config/registry.js';
 import { ConfigCode, ConfigError, type SourceLoc } from '../core/errors.js';
+import { nodeCiphers } from './tls/bind-tls.js';
 
 const MAX_INT = 2 ** 31 - 1;
 const BOTH = BIND_SCOPES;
@@ -79,6 +81,24 @@ export function parseBindLine(
   const template = newBind(addrs[0]!, call.loc);
   applyParams(ctx.params.bind, { bind: template, scope, warn: ctx.warn }, scope, params, call.loc);
   return addrs.map((addr) => finishBind({ ...template, addr, crt: [...template.crt] }, scope, ctx));
+}
+
+/** RFC 7301 §3.1: protocol names are 1 to 255 bytes; an empty list offers nothing. */
+function checkAlpn(call: KeywordCall, v: string): string {
+  const protos = v.split(',');
+  if (protos.some((p) => p.length === 0 || Buffer.byteLength(p) > 255))
+    throw badArgs(call, `'${v}' is not a comma-separated list of protocol names`);
+  return v;
+}
+
+/** HAProxy refuses a cipher list OpenSSL matches nothing in while parsing; so does hapair. */
+function checkCiphers(call: KeywordCall, v: string): string {
+  try {
+    tls.createSecureContext({ ciphers: nodeCiphers(v) });
+  } catch (e) {
+    throw badArgs(call, `invalid cipher list '${v}' (${(e as Error).message})`);
+  }
+  return v;
 }
 
 function flag(name: string, doc: string, set: (b: BindDraft) => void): Omit<BindParamSpec, 'module'> {
@@ -154,25 +174,33 @@ export const bindParams: BindParamSpec[] = withModule<BindParamCtx>('proxy', [
   ),
   value(
     'alpn',
-    'ALPN protocols offered, comma-separated (e.g. h2,http/1.1).',
-    (b, v) => {
-      b.alpn = v;
+    'ALPN protocols offered, comma-separated, server preference first (h2 only in mode tcp).',
+    (b, v, call) => {
+      b.alpn = checkAlpn(call, v);
     },
     ['bind'],
   ),
   value(
     'ciphers',
     'OpenSSL cipher list for TLS ≤ 1.2.',
-    (b, v) => {
-      b.ciphers = v;
+    (b, v, call) => {
+      b.ciphers = checkCiphers(call, v);
     },
     ['bind'],
   ),
   value(
     'ssl-min-ver',
-    'Lowest TLS version accepted.',
+    'Lowest TLS version accepted (TLSv1.0 to TLSv1.3).',
     (b, v, call) => {
       b.minVer = oneOf(call, v, SSL_VERSIONS);
+      if (b.minVer === 'SSLv3') {
+        throw new ConfigError(
+          ConfigCode.Unsupported,
+          call.loc,
+          call.keyword,
+          "SSLv3 is not available in hapair's TLS library: the lowest version is TLSv1.0",
+        );
+      }
     },
     ['bind'],
   ),
@@ -202,14 +230,20 @@ export const UNSUPPORTED_BIND_PARAMS: readonly string[] = [
   'ca-file',
   'ca-ignore-err',
   'ca-sign-file',
+  'ca-sign-pass',
+  'ca-verify-file',
   'ciphersuites',
   'client-sigalgs',
   'crl-file',
   'crt-ignore-err',
   'crt-list',
   'curves',
+  'default-crt',
   'defer-accept',
   'ecdhe',
+  'force-sslv3',
+  'force-tlsv10',
+  'force-tlsv11',
   'force-tlsv12',
   'force-tlsv13',
   'generate-certificates',
@@ -218,7 +252,14 @@ export const UNSUPPORTED_BIND_PARAMS: readonly string[] = [
   'mss',
   'namespace',
   'nice',
+  'no-alpn',
+  'no-ca-names',
+  'no-sslv3',
   'no-tls-tickets',
+  'no-tlsv10',
+  'no-tlsv11',
+  'no-tlsv12',
+  'no-tlsv13',
   'npn',
   'prefer-client-ciphers',
   'process',
@@ -229,6 +270,7 @@ export const UNSUPPORTED_BIND_PARAMS: readonly string[] = [
   'tcp-ut',
   'tfo',
   'thread',
+  'tls-ticket-keys',
   'uid',
   'verify',
 ];

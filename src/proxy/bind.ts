@@ -121,7 +121,6 @@ function refuseUnsupported(bind: BindConfig): void {
   const refuse = (what: string) => {
     throw new ConfigError(ConfigCode.Unsupported, bind.loc, 'bind', `${what} is not supported by hapair yet`);
   };
-  if (bind.ssl) refuse('ssl');
   if (bind.transparent) refuse('transparent');
   if (bind.interface !== undefined) refuse('interface');
   if (bind.addr.family === 'hostname') refuse('a host name as bind address');

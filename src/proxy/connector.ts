@@ -15,12 +15,13 @@
  */
 import net from 'node:net';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { ConnInfo } from './acl/types.js';
+import type { ConnInfo, SampleContext } from './acl/types.js';
 import type { Backend, SlotWaiter } from './backend.js';
 import type { PickContext } from './lb/types.js';
 import { encodeProxyV1, encodeProxyV2 } from './proxy-protocol.js';
 import type { PendQueue, QueueNode } from './queue.js';
 import type { Server } from './server.js';
+import { serverTls } from './tls/server-tls.js';
 
 export type ConnectFailure = 'no-server' | 'queue-timeout' | 'queue-full' | 'connect-failed';
 
@@ -34,6 +35,10 @@ export interface UpstreamClient {
   readonly serverKeepAlive: boolean;
   upstreamReady(sock: net.Socket, server: Server | undefined): void;
   upstreamFailed(failure: ConnectFailure, server: Server | undefined): void;
+  /** The client's session (ssl_fc_sni …), for the `sni` expression of a server with `ssl`. */
+  readonly session?: Pick<SampleContext, 'conn' | 'tls'>;
+  /** The request in progress (req.hdr() …) in mode http, read by `sni` before `session`. */
+  readonly sample?: SampleContext;
   /**
    * An idle connection to `server` to use instead of connecting (HTTP's
    * `http-reuse`, configuration.txt 4); asked before the first attempt only.
@@ -207,14 +212,20 @@ export class Connector implements SlotWaiter {
       srv.counters.connect++;
       srv.counters.countSession(this.attemptAt, this.clock.wallNow());
     }
-    const sock = net.connect(this.connectOptions());
-    this.sock = sock;
-    sock.once('connect', this.onConnect);
-    sock.once('error', this.onError);
+    const opts = this.connectOptions();
+    // A TLS server's bytes are read by the TLS socket layered over this one.
+    const raw = net.connect(srv?.cfg.ssl ? { ...opts, onread: undefined } : opts);
     const proxyVersion = srv?.cfg.sendProxy ?? 0;
     if (proxyVersion !== 0) {
-      sock.write(proxyVersion === 1 ? encodeProxyV1(this.client.conn) : encodeProxyV2(this.client.conn));
+      raw.write(proxyVersion === 1 ? encodeProxyV1(this.client.conn) : encodeProxyV2(this.client.conn));
     }
+    const sock =
+      srv?.cfg.ssl && opts.onread
+        ? serverTls(srv.cfg, srv.log).connect(raw, this.client.sample ?? this.client.session, opts.onread, srv.log)
+        : raw;
+    this.sock = sock;
+    sock.once(sock === raw ? 'connect' : 'secureConnect', this.onConnect);
+    sock.once('error', this.onError);
     const limit = this.backend.cfg.timeouts.connect;
     if (limit !== undefined) this.timer = this.clock.setTimeout(this.onConnectTimeout, limit);
   }
@@ -247,6 +258,7 @@ export class Connector implements SlotWaiter {
     if (!sock) return;
     this.sock = undefined;
     sock.off('connect', this.onConnect);
+    sock.off('secureConnect', this.onConnect);
     sock.off('error', this.onError);
     sock.on('error', () => {});
     sock.destroy();

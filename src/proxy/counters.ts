@@ -72,6 +72,16 @@ export class ProxyCounters {
   sessRateMax = 0;
   readonly connRate = new FreqCounter();
   connRateMax = 0;
+  /** HTTP requests (`req_tot`) and their rate (`req_rate`, frontends only). */
+  reqTot = 0;
+  readonly reqRate = new FreqCounter();
+  reqRateMax = 0;
+  /** HTTP responses by status class: [other, 1xx, 2xx, 3xx, 4xx, 5xx] (`hrsp_*`). */
+  readonly hrsp = [0, 0, 0, 0, 0, 0];
+  /** Requests answered by the proxy itself: stats, monitor, redirect, return (`intercepted`). */
+  intercepted = 0;
+  /** Header or request-line rewrites that failed (`wrew`). */
+  failedRewrites = 0;
   readonly qtime = new SlidingAvg();
   readonly ctime = new SlidingAvg();
   readonly ttime = new SlidingAvg();
@@ -88,6 +98,20 @@ export class ProxyCounters {
     this.connTot++;
     const cur = this.connRate.add(now);
     if (cur > this.connRateMax) this.connRateMax = cur;
+  }
+
+  /** One HTTP request received; `rate` for the frontend, whose row reports req_rate. */
+  countHttpRequest(now: number, rate: boolean): void {
+    this.reqTot++;
+    if (!rate) return;
+    const cur = this.reqRate.add(now);
+    if (cur > this.reqRateMax) this.reqRateMax = cur;
+  }
+
+  /** One HTTP response with `status` (stream.c: classes 1 to 5, anything else "other"). */
+  countHttpStatus(status: number): void {
+    const n = Math.floor(status / 100);
+    this.hrsp[n >= 1 && n <= 5 ? n : 0]!++;
   }
 
   noteConcurrent(cur: number): void {

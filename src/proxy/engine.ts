@@ -24,6 +24,9 @@ import { Backend, type ServerStateEvent } from './backend.js';
 import { bindListener } from './bind.js';
 import { type EngineShared, Frontend } from './frontend.js';
 import { httpMode } from './http/mode.js';
+import './http/auth/fetches.js';
+import { installUserlists } from './http/auth/userlists.js';
+import { compileHttpRules } from './http/rules/compile.js';
 import { Listener } from './listener.js';
 import type { ModeContext, ModeHandler } from './mode.js';
 import { FreqCounter } from './rate.js';
@@ -31,6 +34,11 @@ import type { Server } from './server.js';
 import type { Session } from './session.js';
 import type { StatRow } from './stat-fields.js';
 import { backendRow, frontendRow, serverRow } from './stats.js';
+import './stick/actions.js';
+import { checkStickFetches, checkTableNames } from './stick/check.js';
+import { clearCurrentStickTables, setCurrentStickTables } from './stick/current.js';
+import { compileStickRules } from './stick/persist.js';
+import { StickTableSet } from './stick/table-set.js';
 import { tcpMode } from './tcp/mode.js';
 
 export type { ServerStateEvent } from './backend.js';
@@ -68,12 +76,20 @@ export function listenerKey(proxy: string, bind: BindConfig, port?: number): str
   return `${proxy} ${bind.addr.text}${range}`;
 }
 
+const HTTP_RULE_FAMILIES: ReadonlySet<string> = new Set([
+  'http-request',
+  'http-response',
+  'http-after-response',
+]);
+
 export type SetResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export class ProxyEngine extends EventEmitter {
   readonly cfg: HaproxyConfig;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Tables of the proxies with a `stick-table` line (also the process's current ones, stick/current.ts). */
+  readonly stickTables: StickTableSet;
   private readonly frontends = new Map<string, Frontend>();
   private readonly backends = new Map<string, Backend>();
   private readonly waiting = new Set<Listener>();
@@ -92,7 +108,13 @@ export class ProxyEngine extends EventEmitter {
     this.logSink = opts.logSink;
     this.statsHandler = opts.statsHandler;
     const modes = new Map<Mode, ModeHandler>([['tcp', tcpMode], ['http', httpMode], ...(opts.modes ?? [])]);
+    // Userlists first: `http_auth*` ACLs check their userlist when they compile.
+    installUserlists(cfg.userlists);
     const proxies = cfg.proxies.filter((p) => !p.disabled);
+    checkTableNames(proxies);
+    this.stickTables = new StickTableSet(proxies, this.clock);
+    setCurrentStickTables(this.stickTables);
+    checkStickFetches(proxies);
     for (const p of proxies) {
       this.refuseUnknownRules(p);
       modes.get(p.mode)?.check?.(p);
@@ -100,7 +122,10 @@ export class ProxyEngine extends EventEmitter {
         this.backends.set(p.name, new Backend(p, this.log, this.clock, (ev) => this.serverStateChanged(ev)));
       }
     }
+    for (const be of this.backends.values()) compileStickRules(be, this.stickTables);
     const shared = this.shared();
+    // HTTP rules compile before any socket is bound: a bad one stops the start.
+    for (const p of proxies) if (p.mode === 'http') compileHttpRules(p, cfg, shared.modeCtx.stickTables);
     for (const p of proxies) {
       if (p.kind !== 'frontend' && p.kind !== 'listen') continue;
       const mode = modes.get(p.mode);
@@ -120,6 +145,7 @@ export class ProxyEngine extends EventEmitter {
       bufsize: this.cfg.global.tuneBufsize || 16384,
       maxhdr: this.cfg.global.tuneMaxhdr,
       actconn: () => this.actconn,
+      stickTables: this.stickTables,
       ...(this.logSink ? { emitLog: this.logSink } : {}),
       ...(this.statsHandler ? { statsHandler: this.statsHandler } : {}),
     };
@@ -143,6 +169,7 @@ export class ProxyEngine extends EventEmitter {
   private refuseUnknownRules(p: ProxyConfig): void {
     for (const r of p.rules) {
       if (r.family === 'tcp-request connection') continue;
+      if (p.mode === 'http' && HTTP_RULE_FAMILIES.has(r.family)) continue;
       if (r.family.startsWith('http-') && p.mode === 'tcp') {
         // HAProxy ignores HTTP rules in a TCP proxy, with a warning.
         this.log.warn({ proxy: p.name, rule: r.family, line: r.loc.line }, 'HTTP rule ignored in mode tcp');
@@ -222,6 +249,8 @@ export class ProxyEngine extends EventEmitter {
         }
       }
     }
+    // Accepting from now on: expired stick-table entries get swept.
+    this.stickTables.start();
   }
 
   private emitListener(fe: Frontend, bind: BindConfig, state: ListenerStateEvent['state'], i = 0): void {
@@ -360,6 +389,7 @@ export class ProxyEngine extends EventEmitter {
   async stop(opts: { readonly grace?: number } = {}): Promise<void> {
     this.stopped = true;
     this.warmupTimer?.cancel();
+    this.stickTables.stop();
     const closing: Promise<void>[] = [];
     for (const fe of this.frontends.values()) {
       for (const l of fe.listeners) {
@@ -387,6 +417,7 @@ export class ProxyEngine extends EventEmitter {
       );
       s.finish();
     }
+    clearCurrentStickTables(this.stickTables);
   }
 }
 

@@ -12,12 +12,23 @@ import { child, type Logger } from '../core/logger.js';
 import { ProxyHeaderReader } from './accept-proxy.js';
 import { AclCompiler, type AclTest } from './acl/compile.js';
 import './acl/fetches-l4.js';
+import type { SampleContext } from './acl/types.js';
 import type { Backend } from './backend.js';
 import { DISCARD, ReadPort } from './conn.js';
 import { ProxyCounters } from './counters.js';
 import type { ClientHandle, Listener, ListenerOwner } from './listener.js';
 import type { ModeContext, ModeHandler } from './mode.js';
+import { compileFormat } from './sample/format.js';
+import type { FormatFn } from './sample/types.js';
 import { connInfoOf, Session } from './session.js';
+import {
+  type ConnStickAction,
+  compileConnStickRule,
+  countStickSession,
+  releaseStickCounters,
+} from './stick/conn-rules.js';
+import { FrontendTls } from './tls/bind-tls.js';
+import { TlsHandshake } from './tls/handshake.js';
 
 /** Process-wide state the frontends share (global maxconn and rate, waiting listeners). */
 export interface EngineShared {
@@ -30,12 +41,16 @@ export interface EngineShared {
 }
 
 interface ConnRule {
-  readonly action: 'accept' | 'reject' | 'expect-proxy';
+  readonly action: 'accept' | 'reject' | 'expect-proxy' | 'stick';
   readonly test: AclTest | undefined;
+  /** A `track-scN` rule's action; evaluation goes on after it. */
+  readonly stick?: ConnStickAction;
 }
 
+/** A `use_backend` rule: a fixed backend, or a log-format name resolved per request. */
 interface SwitchRule {
-  readonly backend: Backend;
+  readonly backend: Backend | undefined;
+  readonly dynamic: FormatFn | undefined;
   readonly test: AclTest | undefined;
 }
 
@@ -47,6 +62,8 @@ export class Frontend implements ListenerOwner {
   readonly id: number;
   readonly log: Logger;
   readonly counters = new ProxyCounters();
+  /** TLS termination of the `ssl` binds, undefined when there are none. */
+  readonly tls: FrontendTls | undefined;
   readonly maxconn: number;
   readonly listeners: Listener[] = [];
   /** Open sessions (HAProxy's feconn is their count). */
@@ -55,6 +72,7 @@ export class Frontend implements ListenerOwner {
   private readonly mode: ModeHandler;
   private readonly connRules: ConnRule[];
   private readonly switching: SwitchRule[];
+  private readonly backendsByName: ReadonlyMap<string, Backend>;
   private readonly defaultBackend: Backend | undefined;
 
   constructor(
@@ -69,6 +87,7 @@ export class Frontend implements ListenerOwner {
     this.name = cfg.name;
     this.id = cfg.id;
     this.log = child(log, `frontend/${cfg.name}`);
+    this.tls = cfg.binds.some((b) => b.ssl) ? new FrontendTls(cfg) : undefined;
     this.maxconn = cfg.maxconn > 0 ? cfg.maxconn : globalMaxconn;
     this.shared = shared;
     this.mode = mode;
@@ -79,11 +98,22 @@ export class Frontend implements ListenerOwner {
       if (!be) throw new ConfigError(ConfigCode.UnknownRef, loc, 'use_backend', `unknown backend '${name}'`);
       return be;
     };
-    const switchStage = { maxLayer: 'l4', stage: `use_backend (mode ${cfg.mode})` } as const;
-    this.switching = cfg.useBackends.map((u) => ({
-      backend: find(u.backend, u.loc),
-      test: u.cond ? acls.condition(u.cond, switchStage) : undefined,
-    }));
+    // In mode http the switching rules run once the request head is parsed (layer 7).
+    const switchStage = {
+      maxLayer: cfg.mode === 'http' ? 'l7' : 'l4',
+      stage: `use_backend (mode ${cfg.mode})`,
+    } as const;
+    this.switching = cfg.useBackends.map((u) => {
+      const dynamic = u.backend.includes('%[')
+        ? compileFormat(u.backend, u.loc, 'use_backend', switchStage)
+        : undefined;
+      return {
+        backend: dynamic ? undefined : find(u.backend, u.loc),
+        dynamic,
+        test: u.cond ? acls.condition(u.cond, switchStage) : undefined,
+      };
+    });
+    this.backendsByName = backends;
     if (cfg.defaultBackend) this.defaultBackend = find(cfg.defaultBackend, cfg.loc);
     else if (cfg.kind === 'listen') this.defaultBackend = backends.get(cfg.name);
   }
@@ -92,6 +122,11 @@ export class Frontend implements ListenerOwner {
     const out: ConnRule[] = [];
     for (const r of this.cfg.rules) {
       if (r.family !== 'tcp-request connection') continue;
+      const stick = compileConnStickRule(r, this.cfg, this.shared.modeCtx.stickTables, L4);
+      if (stick) {
+        out.push({ action: 'stick', test: r.cond ? acls.condition(r.cond, L4) : undefined, stick });
+        continue;
+      }
       const expectProxy = r.action === 'expect-proxy' && r.args.length === 1 && r.args[0] === 'layer4';
       if (!(r.action === 'accept' || r.action === 'reject') && !expectProxy) {
         throw new ConfigError(
@@ -144,6 +179,10 @@ export class Frontend implements ListenerOwner {
     let expectProxy = l.bind.acceptProxy;
     for (const rule of this.connRules) {
       if (rule.test && !rule.test(session)) continue;
+      if (rule.stick) {
+        rule.stick(session, now);
+        continue;
+      }
       if (rule.action === 'expect-proxy') {
         expectProxy = true;
         continue;
@@ -155,29 +194,48 @@ export class Frontend implements ListenerOwner {
       }
       break;
     }
-    if (expectProxy) new ProxyHeaderReader(session, this.establish).start(clock, this.cfg.timeouts.client);
-    else this.establish(session);
+    const next = this.tls?.forBind(l.bind) ? this.handshake : this.establish;
+    if (expectProxy) new ProxyHeaderReader(session, next).start(clock, this.cfg.timeouts.client);
+    else next(session);
   }
+
+  /** An `ssl` bind: the TLS handshake comes after the PROXY header, before the session. */
+  private readonly handshake = (session: Session): void => {
+    if (session.client.destroyed) return;
+    const bt = this.tls!.forBind(session.listener.bind)!;
+    new TlsHandshake(session, bt, this.establish).start(this.shared.clock, this.cfg.timeouts.client);
+  };
 
   /** Handshakes done: the connection is a session (stot, session rate) and goes to its mode. */
   private readonly establish = (session: Session): void => {
     if (session.client.destroyed) return;
     const clock = this.shared.clock;
     this.counters.countSession(clock.now(), clock.wallNow());
+    countStickSession(session.sc, clock.now());
     session.takeOver();
     this.mode.start(session, this.shared.modeCtx);
   };
 
   /** use_backend rules in order, then default_backend (a listen section is its own backend). */
-  selectBackend(session: Session): Backend | undefined {
+  /**
+   * The backend for this connection (mode tcp) or request (mode http): the
+   * first matching `use_backend`, else `default_backend`. A dynamic name
+   * that names no backend ends the search at `default_backend`, as HAProxy's
+   * process_switching_rules() does.
+   */
+  selectBackend(ctx: SampleContext): Backend | undefined {
     for (const r of this.switching) {
-      if (!r.test || r.test(session)) return r.backend;
+      if (r.test && !r.test(ctx)) continue;
+      if (r.backend) return r.backend;
+      const be = this.backendsByName.get(r.dynamic!(ctx));
+      return be && be.cfg.mode === this.cfg.mode ? be : this.defaultBackend;
     }
     return this.defaultBackend;
   }
 
   sessionClosed(session: Session): void {
     if (!this.sessions.delete(session)) return;
+    releaseStickCounters(session.sc, session.bytesIn, session.bytesOut, this.shared.clock.now());
     session.listener.nbconn--;
     this.recordTimes(session);
     this.shared.sessionClosed();
@@ -200,7 +258,7 @@ export class Frontend implements ListenerOwner {
   reachableBackends(): Set<Backend> {
     const out = new Set<Backend>();
     if (this.defaultBackend) out.add(this.defaultBackend);
-    for (const r of this.switching) out.add(r.backend);
+    for (const r of this.switching) if (r.backend) out.add(r.backend);
     return out;
   }
 }

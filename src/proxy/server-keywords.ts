@@ -28,6 +28,9 @@ import {
 import type { ServerDraft } from '../config/haproxy/draft.js';
 import { applyParams } from '../config/haproxy/params.js';
 import type { KeywordCall } from '../config/registry.js';
+import { ConfigCode, ConfigError } from '../core/errors.js';
+import { readCaFile } from './tls/server-tls.js';
+import { compileSni } from './tls/sni-expr.js';
 
 const MAX_INT = 2 ** 31 - 1;
 /** §5.2 weight: "between 0 and 256". */
@@ -135,10 +138,20 @@ export const serverParams: ServerParamSpec[] = withModule<ServerParamCtx>('proxy
   ),
   value('ca-file', 'CA bundle used to verify the server certificate.', (s, v, call) => {
     s.caFile = readableFile(call, v);
+    try {
+      readCaFile(v);
+    } catch (e) {
+      throw new ConfigError(ConfigCode.BadArgs, call.loc, call.keyword, (e as Error).message);
+    }
   }),
-  value('sni', 'Sample expression giving the TLS SNI sent to the server.', (s, v) => {
-    s.sni = v;
-  }),
+  value(
+    'sni',
+    'Sample expression giving the TLS SNI sent to the server, e.g. req.hdr(host).',
+    (s, v, call) => {
+      compileSni(v, call.loc);
+      s.sni = v;
+    },
+  ),
   value('redir', 'Answer GET/HEAD with a 302 to this prefix instead of forwarding.', (s, v) => {
     s.redir = v;
   }),

@@ -6,7 +6,7 @@
  * "Session state at disconnection": who ended it, and in which phase).
  */
 import type net from 'node:net';
-import type { ConnInfo, SampleContext } from './acl/types.js';
+import type { ConnInfo, SampleContext, TlsInfo } from './acl/types.js';
 import type { Backend } from './backend.js';
 import type { ReadPort } from './conn.js';
 import type { Connector } from './connector.js';
@@ -14,6 +14,7 @@ import type { Frontend } from './frontend.js';
 import type { PickContext } from './lb/types.js';
 import type { Listener } from './listener.js';
 import type { Server } from './server.js';
+import type { TrackedCounter } from './stick/types.js';
 
 /** First letter of the termination state: what ended the session. */
 export type TermCause = '-' | 'C' | 'S' | 'P' | 'R' | 'I' | 'D' | 'L' | 'K' | 'c' | 's';
@@ -23,7 +24,8 @@ export type TermPhase = '-' | 'R' | 'Q' | 'C' | 'H' | 'D' | 'L' | 'T';
 export class Session implements SampleContext {
   readonly frontend: Frontend;
   readonly listener: Listener;
-  readonly client: net.Socket;
+  /** The accepted socket, or the TLS socket over it once an `ssl` bind's handshake starts. */
+  client: net.Socket;
   readonly clientPort: ReadPort;
   conn: ConnInfo;
   backend: Backend | undefined;
@@ -39,8 +41,16 @@ export class Session implements SampleContext {
   /** Bytes from the client / from the server. */
   bytesIn = 0;
   bytesOut = 0;
-  /** Client bytes read past a PROXY header, to forward first. */
+  /** Client bytes read past a PROXY header or the TLS handshake, to forward first. */
   pending: Buffer | undefined;
+  /** The client's TLS session on an `ssl` bind, once the handshake is done (`ssl_fc*` fetches). */
+  tls: TlsInfo | undefined;
+  /**
+   * Stick counters sc0–sc2 tracked by `tcp-request connection track-scN`,
+   * allocated by the first of them; the frontend releases them when the
+   * session closes (stick/conn-rules.ts).
+   */
+  sc: (TrackedCounter | undefined)[] | undefined;
   /** Closes everything at once; the stage that owns the session replaces it. */
   abort: () => void;
   private finished = false;
@@ -69,6 +79,14 @@ export class Session implements SampleContext {
     this.abort = () => client.destroy();
     // Until a mode handler takes the session over, closing the client ends it.
     client.once('close', this.finishOnClose);
+  }
+
+  /** The bind terminates TLS: `sock`, layered over the accepted socket, becomes the client (tls/handshake.ts). */
+  useTlsClient(sock: net.Socket): void {
+    this.client.off('close', this.finishOnClose);
+    this.client = sock;
+    sock.once('close', this.finishOnClose);
+    this.abort = () => sock.destroy();
   }
 
   /** A mode handler now decides when the session ends. */

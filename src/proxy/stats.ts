@@ -45,7 +45,7 @@ function common(c: ProxyCounters, now: number, wallNow: number): Partial<Record<
     ctime: c.ctime.avg,
     rtime: 0,
     ttime: c.ttime.avg,
-    wrew: 0,
+    wrew: c.failedRewrites,
     connect: c.connect,
     reuse: 0,
     qtime_max: c.qtime.max,
@@ -53,6 +53,20 @@ function common(c: ProxyCounters, now: number, wallNow: number): Partial<Record<
     rtime_max: 0,
     ttime_max: c.ttime.max,
     eint: c.internalErrors,
+  };
+}
+
+/** The HTTP figures of a proxy or server in mode http (empty in mode tcp, as HAProxy). */
+function httpFields(c: ProxyCounters, http: boolean): Partial<Record<StatField, StatValue>> {
+  if (!http) return {};
+  return {
+    hrsp_1xx: c.hrsp[1],
+    hrsp_2xx: c.hrsp[2],
+    hrsp_3xx: c.hrsp[3],
+    hrsp_4xx: c.hrsp[4],
+    hrsp_5xx: c.hrsp[5],
+    hrsp_other: c.hrsp[0],
+    req_tot: c.reqTot,
   };
 }
 
@@ -81,9 +95,11 @@ export function frontendRow(fe: Frontend, now: number): StatRow {
     rate: Math.floor(c.sessRate.read(now)),
     rate_lim: fe.cfg.rateLimitSessions ?? 0,
     rate_max: c.sessRateMax,
-    req_rate: 0,
-    req_rate_max: 0,
-    req_tot: 0,
+    req_rate: Math.floor(c.reqRate.read(now)),
+    req_rate_max: c.reqRateMax,
+    req_tot: c.reqTot,
+    ...httpFields(c, fe.cfg.mode === 'http'),
+    ...(fe.cfg.mode === 'http' && { intercepted: c.intercepted }),
     comp_in: 0,
     comp_out: 0,
     comp_byp: 0,
@@ -94,7 +110,7 @@ export function frontendRow(fe: Frontend, now: number): StatRow {
     conn_tot: c.connTot,
     dcon: c.deniedConn,
     dses: c.deniedSess,
-    wrew: 0,
+    wrew: c.failedRewrites,
     eint: c.internalErrors,
   });
 }
@@ -132,6 +148,7 @@ export function serverRow(s: Server, now: number, wallNow: number): StatRow {
     check_fall: check.enabled ? check.fall : undefined,
     addr: formatAddress(s.cfg.addr),
     mode: s.backend.cfg.mode,
+    ...httpFields(c, s.backend.cfg.mode === 'http'),
     srv_icur: 0,
     idle_conn_cur: 0,
     safe_conn_cur: 0,
@@ -171,6 +188,7 @@ export function backendRow(be: Backend, now: number, wallNow: number): StatRow {
     comp_byp: 0,
     comp_rsp: 0,
     mode: be.cfg.mode,
+    ...httpFields(c, be.cfg.mode === 'http'),
     algo: be.balancer.algorithm,
     uweight,
     agg_server_status: 0,

@@ -287,11 +287,13 @@ describe('mode http: interim responses and upgrades', () => {
 });
 
 describe('mode http: configuration refused at start', () => {
-  it('refuses http-request rules (next issue), naming the rule', async () => {
+  it('refuses a rule family no stage evaluates, naming the rule', async () => {
     const p = httpProxy(1, {
-      rules: [{ family: 'http-request', action: 'deny', args: [], loc: { file: 't.cfg', line: 7 } }],
+      rules: [
+        { family: 'tcp-response content', action: 'accept', args: [], loc: { file: 't.cfg', line: 7 } },
+      ],
     });
-    await assert.rejects(runEngine(makeConfig([p])), /http-request deny/);
+    await assert.rejects(runEngine(makeConfig([p])), /tcp-response content accept/);
   });
 });
 

@@ -161,7 +161,7 @@ describe('frontend, limit, counter and session commands', () => {
   });
 
   it('names the HAProxy commands hapair lacks instead of calling them unknown', async () => {
-    assert.equal(await cmd('show table'), "'show table' is not supported by hapair yet.\n\n");
+    assert.equal(await cmd('show map'), "'show map' is not supported by hapair yet.\n\n");
     assert.equal(await cmd('set map m k v'), "'set map' is not supported by hapair yet.\n\n");
     assert.ok((await cmd('show tablez')).startsWith('Unknown command'));
   });

@@ -113,8 +113,15 @@ export function parseAclDef(name: string, words: readonly string[], loc: SourceL
     }
     if (!flag.startsWith('-') || /^-\d/.test(flag)) break;
     if (flag === '-i') ignoreCase = true;
-    else if (flag === '-n' || flag === '-M') continue;
-    else if (flag === '-f' || flag === '-m' || flag === '-u') {
+    else if (flag === '-n') continue;
+    else if (flag === '-M') {
+      throw new ConfigError(
+        ConfigCode.Unsupported,
+        loc,
+        keyword,
+        "acl flag '-M' (pattern files read as maps) is not supported by hapair yet; list the keys in a plain '-f' file",
+      );
+    } else if (flag === '-f' || flag === '-m' || flag === '-u') {
       const v = rest[++i];
       if (v === undefined) fail(loc, keyword, `acl flag '${flag}' expects an argument`);
       if (flag === '-f') patternFiles.push(v);

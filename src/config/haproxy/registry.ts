@@ -9,6 +9,7 @@ import { checkServerParams, UNSUPPORTED_CHECK_SERVER_PARAMS } from '../../checks
 import { statsKeywords } from '../../ops/keywords.js';
 import { logKeywords } from '../../ops/log-keywords.js';
 import { bindKeywords, bindParams, UNSUPPORTED_BIND_PARAMS } from '../../proxy/bind-keywords.js';
+import { compressionKeywords } from '../../proxy/http/compression-keywords.js';
 import { cookieKeywords } from '../../proxy/http/cookie-keywords.js';
 import { httpKeywords } from '../../proxy/http/keywords.js';
 import { ruleKeywords } from '../../proxy/http/rule-keywords.js';
@@ -16,6 +17,7 @@ import { proxyKeywords } from '../../proxy/keywords.js';
 import { lbKeywords } from '../../proxy/lb/keywords.js';
 import { timeoutOptionKeywords } from '../../proxy/option-keywords.js';
 import { serverKeywords, serverParams, UNSUPPORTED_SERVER_PARAMS } from '../../proxy/server-keywords.js';
+import { stickKeywords } from '../../proxy/stick/keywords.js';
 import { KeywordRegistry } from '../registry.js';
 import type { BindParamCtx, SectionCtx, ServerParamCtx } from './context.js';
 import { globalKeywords } from './global-keywords.js';
@@ -33,19 +35,18 @@ haproxyRegistry.registerAll([
   ...lbKeywords,
   ...httpKeywords,
   ...cookieKeywords,
+  ...compressionKeywords,
   ...ruleKeywords,
   ...checkKeywords,
   ...statsKeywords,
   ...logKeywords,
+  ...stickKeywords,
 ]);
 serverParamRegistry.registerAll([...serverParams, ...checkServerParams]);
 bindParamRegistry.registerAll(bindParams);
 
 /** HAProxy 2.8 section keywords hapair refuses by name, with the reason shown to the user. */
 const UNSUPPORTED: readonly (readonly [string, string?])[] = [
-  ['stick-table'],
-  ['stick'],
-  ['compression'],
   ['filter'],
   ['tcp-request content'],
   ['tcp-request inspect-delay'],

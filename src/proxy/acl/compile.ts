@@ -1,22 +1,26 @@
 /**
  * Compiles ACL definitions and `if`/`unless` conditions (configuration.txt
  * 7.2 "Using ACLs to form conditions") into plain functions evaluated per
- * connection. Everything that can fail — unknown fetch or matcher, a fetch
- * not available at the rule's stage, a bad pattern, an unreadable `-f` file —
- * fails here, at start-up, with the file:line of the ACL.
+ * connection or request. Everything that can fail — unknown fetch, keyword,
+ * converter or matcher, a fetch not available at the rule's stage, a bad
+ * pattern, an unreadable `-f` file, an unsupported predefined ACL — fails
+ * here, at start-up, with the file:line of the ACL.
  */
 import { readFileSync } from 'node:fs';
 import type { AclDef, Condition } from '../../config/haproxy/model.js';
 import { ConfigCode, ConfigError, type SourceLoc } from '../../core/errors.js';
+import { canCast, castValue, typeOfValue } from '../sample/cast.js';
+import { type BoundExpr, bindExpr, type ExprSite, failAt, parseExpr } from '../sample/expr.js';
 import './match.js';
 import {
   defaultMatcherFor,
-  lookupFetch,
+  lookupAclKeyword,
   lookupMatcher,
   lookupPredefinedAcl,
+  matcherInput,
   type PredefinedAcl,
 } from './registry.js';
-import type { SampleContext, SampleLayer } from './types.js';
+import type { SampleContext, SampleLayer, SampleMatcher, SampleValue } from './types.js';
 
 export type AclTest = (ctx: SampleContext) => boolean;
 
@@ -25,9 +29,15 @@ export interface CompileOptions {
   readonly maxLayer: SampleLayer;
   /** The rule kind, for messages. */
   readonly stage: string;
+  /**
+   * The HTTP message the stage works on. 'request': `hdr()` reads the
+   * request and response fetches (`status`, `res.hdr`) are refused;
+   * 'response': `hdr()` reads the response; 'log': both are there, `hdr()`
+   * reads the request. Default: 'response' for http-response,
+   * http-after-response and tcp-response content stages, else 'request'.
+   */
+  readonly side?: 'request' | 'response' | 'log';
 }
-
-const LAYER_RANK: Record<SampleLayer, number> = { l4: 4, l5: 5, l6: 6, l7: 7 };
 
 /** Patterns from `-f` files: one per line, blank lines and `#` comments skipped. */
 function readPatternFile(path: string, loc: SourceLoc): string[] {
@@ -49,56 +59,117 @@ function readPatternFile(path: string, loc: SourceLoc): string[] {
 }
 
 type AclSource = Pick<AclDef, 'fetch' | 'fetchArgs' | 'matcher' | 'patterns'> &
-  Partial<Pick<AclDef, 'ignoreCase' | 'patternFiles'>>;
+  Partial<Pick<AclDef, 'ignoreCase' | 'patternFiles' | 'converters'>>;
+
+/** `fetch(args),conv…` text for the expression parser (the loader keeps argument quoting as written). */
+function exprText(fetch: string, def: AclSource): string {
+  const call = def.fetchArgs.length > 0 ? `${fetch}(${def.fetchArgs.join(',')})` : fetch;
+  return [call, ...(def.converters ?? [])].join(',');
+}
+
+/** Resolves ACL keywords (`path_beg`), then binds the fetch and its converters. */
+function bindAcl(
+  def: AclSource,
+  site: ExprSite,
+  opts: CompileOptions,
+): { bound: BoundExpr; implied?: string } {
+  const kw = lookupAclKeyword(def.fetch);
+  const hasConverters = (def.converters?.length ?? 0) > 0;
+  if (kw?.exclusive && def.matcher !== undefined)
+    failAt(
+      site,
+      ConfigCode.Conflict,
+      `'${def.fetch}' implies '-m ${kw.matcher}' and cannot take '-m ${def.matcher}'; use '${kw.fetch} -m ${def.matcher}'`,
+    );
+  if (kw?.exclusive && hasConverters)
+    failAt(
+      site,
+      ConfigCode.Conflict,
+      `'${def.fetch}' cannot be followed by converters; use '${kw.fetch}' with '-m'`,
+    );
+  const parsed = parseExpr(exprText(kw?.fetch ?? def.fetch, def));
+  if (typeof parsed === 'string')
+    return failAt(site, ConfigCode.BadArgs, `invalid fetch expression: ${parsed}`);
+  const bound = bindExpr(parsed, kw ? { ...site, fetchLabel: def.fetch } : site, opts);
+  // With converters, the match follows the converted type (parse_acl_expr()).
+  return kw && !hasConverters ? { bound, implied: kw.matcher } : { bound };
+}
+
+/** Casts samples to what the matcher compares, or passes them through. */
+function castFor(
+  matcher: string,
+  bound: BoundExpr,
+): ((v: SampleValue) => SampleValue | undefined) | undefined {
+  const want = matcherInput(matcher);
+  const { type, anyType } = bound;
+  if (want === undefined || (!anyType && want === type)) return undefined;
+  return anyType ? (v) => castValue(v, typeOfValue(v), want) : (v) => castValue(v, type, want);
+}
+
+/** The `-m` method, the keyword's implied one, or the default for the sample type (7.1 table). */
+function pickMatcher(def: AclSource, bound: BoundExpr, implied: string | undefined, site: ExprSite): string {
+  const name = def.matcher ?? implied ?? (bound.anyType ? undefined : defaultMatcherFor(bound.type));
+  if (name === undefined) {
+    const what = bound.anyType ? 'its type is known only at run time' : `a ${bound.type} sample`;
+    failAt(
+      site,
+      ConfigCode.BadArgs,
+      `the match method must be given with '-m' for fetch '${def.fetch}' (${what})`,
+    );
+  }
+  const want = matcherInput(name);
+  if (want !== undefined && !bound.anyType && !canCast(bound.type, want))
+    failAt(
+      site,
+      ConfigCode.BadArgs,
+      `match method '${name}' cannot be used with fetch '${def.fetch}' (a ${bound.type} sample)`,
+    );
+  return name;
+}
 
 function compileOne(def: AclSource, name: string, loc: SourceLoc, opts: CompileOptions): AclTest {
-  const fetch = lookupFetch(def.fetch);
-  if (!fetch) {
-    throw new ConfigError(
-      ConfigCode.Unsupported,
-      loc,
-      'acl',
-      `${name}: unknown or unsupported sample fetch '${def.fetch}'`,
-    );
+  const site: ExprSite = { loc, keyword: 'acl', prefix: `${name || 'anonymous acl'}: ` };
+  const { bound, implied } = bindAcl(def, site, opts);
+  const own = bound.fetch.aclMatcher;
+  if (own && def.matcher === undefined && implied === undefined && (def.converters?.length ?? 0) === 0) {
+    const patterns = [...def.patterns];
+    for (const f of def.patternFiles ?? []) patterns.push(...readPatternFile(f, loc));
+    const bad = bound.fetch.checkPatterns?.(bound.args, patterns);
+    if (bad !== undefined) failAt(site, ConfigCode.BadArgs, bad);
+    return sampleTest(bound, own(bound.args, patterns), undefined);
   }
-  if (LAYER_RANK[fetch.layer] > LAYER_RANK[opts.maxLayer]) {
-    throw new ConfigError(
-      ConfigCode.Conflict,
-      loc,
-      'acl',
-      `${name}: fetch '${def.fetch}' is not available in a '${opts.stage}' rule`,
-    );
-  }
-  const args = def.fetchArgs;
-  if (args.length < fetch.minArgs || args.length > fetch.maxArgs) {
-    throw new ConfigError(
-      ConfigCode.BadArgs,
-      loc,
-      'acl',
-      `${name}: wrong number of arguments for '${def.fetch}'`,
-    );
-  }
-  const matcherName = def.matcher ?? defaultMatcherFor(fetch.type);
-  const factory = matcherName ? lookupMatcher(matcherName) : undefined;
-  if (!factory) {
-    throw new ConfigError(
-      ConfigCode.Unsupported,
-      loc,
-      'acl',
-      `${name}: unknown match method '${matcherName}'`,
-    );
-  }
+  const matcherName = pickMatcher(def, bound, implied, site);
+  const factory = lookupMatcher(matcherName);
+  if (!factory) return failAt(site, ConfigCode.Unsupported, `unknown match method '${matcherName}'`);
   const patterns = [...def.patterns];
   for (const f of def.patternFiles ?? []) patterns.push(...readPatternFile(f, loc));
   const matcher = factory(patterns, { ignoreCase: def.ignoreCase ?? false });
-  if (typeof matcher === 'string')
-    throw new ConfigError(ConfigCode.BadArgs, loc, 'acl', `${name}: ${matcher}`);
+  if (typeof matcher === 'string') failAt(site, ConfigCode.BadArgs, matcher);
   // configuration.txt 7.1: an ACL without pattern never matches, except boolean ones.
-  const alwaysFalse = patterns.length === 0 && matcherName !== 'bool' && matcherName !== 'found';
+  if (patterns.length === 0 && matcherName !== 'bool' && matcherName !== 'found') return () => false;
+  return sampleTest(bound, matcher, castFor(matcherName, bound));
+}
+
+/** Fetch, convert, cast, match: over every value when the fetch has several (any one matching is enough). */
+function sampleTest(
+  bound: BoundExpr,
+  matcher: SampleMatcher,
+  cast: ((v: SampleValue) => SampleValue | undefined) | undefined,
+): AclTest {
+  const { fetch, args, convert } = bound;
+  const check =
+    convert || cast
+      ? (ctx: SampleContext, v: SampleValue): boolean => {
+          let x: SampleValue | undefined = convert ? convert(v, ctx) : v;
+          if (x !== undefined && cast) x = cast(x);
+          return x !== undefined && matcher(x);
+        }
+      : (_ctx: SampleContext, v: SampleValue): boolean => matcher(v);
+  const each = fetch.fetchEach;
+  if (each) return (ctx) => each(ctx, args, (v) => check(ctx, v));
   return (ctx) => {
-    if (alwaysFalse) return false;
     const v = fetch.fetch(ctx, args);
-    return v !== undefined && matcher(v);
+    return v !== undefined && check(ctx, v);
   };
 }
 
@@ -112,7 +183,7 @@ export class AclCompiler {
   }
 
   private named(name: string, loc: SourceLoc, opts: CompileOptions): AclTest {
-    const key = `${opts.maxLayer}:${name}`;
+    const key = `${opts.maxLayer}:${opts.side ?? ''}:${opts.stage}:${name}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const defs = this.acls.get(name);
@@ -124,6 +195,13 @@ export class AclCompiler {
     } else {
       const pre: PredefinedAcl | undefined = lookupPredefinedAcl(name);
       if (!pre) throw new ConfigError(ConfigCode.UnknownRef, loc, 'acl', `unknown ACL '${name}'`);
+      if (pre.unsupported !== undefined)
+        throw new ConfigError(
+          ConfigCode.Unsupported,
+          loc,
+          'acl',
+          `predefined ACL '${name}' is not supported: ${pre.unsupported}`,
+        );
       test = compileOne(pre, name, loc, opts);
     }
     this.cache.set(key, test);

@@ -184,8 +184,12 @@ export function formatIPv4(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
-/** RFC 5952 text form: lower-case hex, longest run of two or more zero groups as `::`. */
-export function formatIPv6(words: Uint32Array): string {
+/**
+ * RFC 5952 text form: lower-case hex, longest run of two or more zero groups
+ * as `::`. With `ipv4Tail`, mapped and compatible addresses end in dotted
+ * IPv4 as glibc's inet_ntop() prints them (`::ffff:1.2.3.4`).
+ */
+export function formatIPv6(words: Uint32Array, ipv4Tail = false): string {
   const g: number[] = [];
   for (const w of words) g.push(w >>> 16, w & 0xffff);
   let bestAt = -1;
@@ -204,6 +208,9 @@ export function formatIPv6(words: Uint32Array): string {
     i = j;
   }
   const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  if (ipv4Tail && bestAt === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${formatIPv4(words[3]!)}`;
+  }
   if (bestAt < 0) return hex(g);
   return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
 }

@@ -35,17 +35,27 @@ function substring(kind: 'beg' | 'end' | 'sub') {
   };
 }
 
-/** `dir`/`dom`: the pattern must appear as whole delimiter-separated words. */
-function word(delim: string) {
+/**
+ * `dir`/`dom`: the pattern must appear as whole delimiter-separated words
+ * (match_word() in HAProxy's pattern.c): `dir` splits on '/' and '?', `dom`
+ * on '/', '?', '.' and ':'. Delimiters around the pattern are ignored.
+ */
+function word(delims: string) {
+  const isDelim = (c: string | undefined) => c !== undefined && delims.includes(c);
   return (patterns: readonly string[], flags: MatcherFlags): SampleMatcher => {
-    const trim = new RegExp(`^\\${delim}+|\\${delim}+$`, 'g');
-    const list = patterns.map((p) => fold(p, flags).replace(trim, '')).filter((p) => p.length > 0);
+    const list = patterns.map((p) => {
+      let a = 0;
+      let b = p.length;
+      while (a < b && isDelim(p[a])) a++;
+      while (b > a && isDelim(p[b - 1])) b--;
+      return fold(p.slice(a, b), flags);
+    });
     return (v) => {
       const s = fold(asString(v), flags);
       for (const p of list) {
         for (let at = s.indexOf(p); at >= 0; at = s.indexOf(p, at + 1)) {
-          const before = at === 0 || s[at - 1] === delim;
-          const after = at + p.length === s.length || s[at + p.length] === delim;
+          const before = at === 0 || isDelim(s[at - 1]);
+          const after = at + p.length === s.length || isDelim(s[at + p.length]);
           if (before && after) return true;
         }
       }
@@ -53,6 +63,43 @@ function word(delim: string) {
     };
   };
 }
+
+/** `-m bin`: the patterns are hex blocks compared byte for byte with the sample. */
+function binary(patterns: readonly string[]): SampleMatcher | string {
+  const list: Buffer[] = [];
+  for (const p of patterns) {
+    if (p.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(p)) return `'${p}' is not an even number of hex digits`;
+    list.push(Buffer.from(p, 'hex'));
+  }
+  return (v) => {
+    const b = v instanceof Uint8Array ? v : Buffer.from(asString(v), 'latin1');
+    return list.some((p) => p.equals(b));
+  };
+}
+
+/**
+ * The `method` ACL (pat_match_meth()): a known method pattern (GET, POST …)
+ * matches only that method, exactly; another pattern is compared as a
+ * string, ignoring case with -i, and only with methods that are not known.
+ */
+function method(patterns: readonly string[], flags: MatcherFlags): SampleMatcher {
+  const known = new Set(patterns.filter((p) => KNOWN_METHODS.has(p)));
+  const other = new Set(patterns.filter((p) => !KNOWN_METHODS.has(p)).map((p) => fold(p, flags)));
+  return (v) => {
+    const m = asString(v);
+    return KNOWN_METHODS.has(m) ? known.has(m) : other.has(fold(m, flags));
+  };
+}
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'CONNECT',
+]);
 
 function regex(patterns: readonly string[], flags: MatcherFlags): SampleMatcher | string {
   const list: RegExp[] = [];
@@ -71,7 +118,10 @@ function regex(patterns: readonly string[], flags: MatcherFlags): SampleMatcher 
 
 type IntTest = (n: number) => boolean;
 
-/** Integer patterns: N, N:M, :M, N:, and eq/ge/gt/le/lt applying to the patterns that follow. */
+/**
+ * Integer patterns: N, ranges N:M, :M, N: (and N-M, N- as pat_parse_int()
+ * also reads them), and eq/ge/gt/le/lt applying to the patterns that follow.
+ */
 function compileInts(patterns: readonly string[]): IntTest[] | string {
   const tests: IntTest[] = [];
   let op = 'eq';
@@ -80,10 +130,11 @@ function compileInts(patterns: readonly string[]): IntTest[] | string {
       op = p;
       continue;
     }
-    const range = /^(-?\d+)?:(-?\d+)?$/.exec(p);
+    const range = /^(-?\d+)?:(-?\d+)?$/.exec(p) ?? /^(\d+)-(\d+)?$/.exec(p);
     if (range && (range[1] !== undefined || range[2] !== undefined)) {
       const lo = range[1] !== undefined ? Number(range[1]) : Number.NEGATIVE_INFINITY;
       const hi = range[2] !== undefined ? Number(range[2]) : Number.POSITIVE_INFINITY;
+      if (lo > hi) return `'${p}' is not a valid number range`;
       tests.push((n) => n >= lo && n <= hi);
       continue;
     }
@@ -101,11 +152,12 @@ function compileInts(patterns: readonly string[]): IntTest[] | string {
   return tests;
 }
 
+/** The compiler casts samples to int first (booleans are 0/1, strings their leading integer). */
 function integer(patterns: readonly string[]): SampleMatcher | string {
   const tests = compileInts(patterns);
   if (typeof tests === 'string') return tests;
   return (v) => {
-    const n = typeof v === 'number' ? v : Number(asString(v));
+    const n = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number.NaN;
     return !Number.isNaN(n) && tests.some((t) => t(n));
   };
 }
@@ -133,24 +185,26 @@ function ip(patterns: readonly string[]): SampleMatcher | string {
 }
 
 function bool(): SampleMatcher {
-  return (v) => (typeof v === 'number' ? v !== 0 : Boolean(v));
+  return (v) => (typeof v === 'number' ? v !== 0 : v === true);
 }
 
-registerMatcher('str', exact);
-registerMatcher('beg', substring('beg'));
-registerMatcher('end', substring('end'));
-registerMatcher('sub', substring('sub'));
-registerMatcher('dir', word('/'));
-registerMatcher('dom', word('.'));
-registerMatcher('reg', regex);
-registerMatcher('int', integer);
-registerMatcher('len', length);
-registerMatcher('ip', ip);
-registerMatcher('bool', bool);
+registerMatcher('str', exact, 'str');
+registerMatcher('beg', substring('beg'), 'str');
+registerMatcher('end', substring('end'), 'str');
+registerMatcher('sub', substring('sub'), 'str');
+registerMatcher('dir', word('/?'), 'str');
+registerMatcher('dom', word('/?.:'), 'str');
+registerMatcher('reg', regex, 'str');
+registerMatcher('int', integer, 'int');
+registerMatcher('len', length, 'str');
+registerMatcher('ip', ip, 'ip');
+registerMatcher('bool', bool, 'bool');
+registerMatcher('bin', binary, 'bin');
+registerMatcher('meth', method, 'str');
 registerMatcher('found', () => () => true);
 
+// Binary samples have no default: HAProxy wants an explicit -m (7.1 table).
 setDefaultMatcher('ip', 'ip');
 setDefaultMatcher('int', 'int');
 setDefaultMatcher('str', 'str');
 setDefaultMatcher('bool', 'bool');
-setDefaultMatcher('bin', 'str');

@@ -15,8 +15,24 @@ export interface PredefinedAcl {
   readonly fetchArgs: readonly string[];
   readonly matcher: string | undefined;
   readonly patterns: readonly string[];
+  /** Set when hapair cannot evaluate this ACL: using it is a configuration error giving this reason. */
+  readonly unsupported?: string;
 }
 const predefined = new Map<string, PredefinedAcl>();
+
+/**
+ * An ACL-only keyword (configuration.txt 7.3.6 "ACL derivatives"): a fetch
+ * with an implied match method, `path_beg` = `path -m beg`. The plain ones
+ * (`hdr`, `cook`, `method`) keep accepting `-m` and converters; the suffixed
+ * ones (`exclusive`) refuse both, as the document says they must not be
+ * combined.
+ */
+export interface AclKeyword {
+  readonly fetch: string;
+  readonly matcher: string;
+  readonly exclusive: boolean;
+}
+const aclKeywords = new Map<string, AclKeyword>();
 
 export function registerFetch(name: string, def: FetchDef): void {
   if (fetches.has(name)) throw new Error(`sample fetch registered twice: ${name}`);
@@ -27,9 +43,18 @@ export function lookupFetch(name: string): FetchDef | undefined {
   return fetches.get(name);
 }
 
-export function registerMatcher(name: string, factory: MatcherFactory): void {
+/** The sample type a matcher compares (HAProxy's pat_match_types); none for `found`. */
+const matcherInputs = new Map<string, SampleType | undefined>();
+
+export function registerMatcher(name: string, factory: MatcherFactory, input?: SampleType): void {
   if (matchers.has(name)) throw new Error(`matcher registered twice: ${name}`);
   matchers.set(name, factory);
+  matcherInputs.set(name, input);
+}
+
+/** The type samples are cast to before this matcher sees them; undefined: taken as they are. */
+export function matcherInput(name: string): SampleType | undefined {
+  return matcherInputs.get(name);
 }
 
 export function lookupMatcher(name: string): MatcherFactory | undefined {
@@ -52,4 +77,17 @@ export function registerPredefinedAcl(name: string, acl: PredefinedAcl): void {
 
 export function lookupPredefinedAcl(name: string): PredefinedAcl | undefined {
   return predefined.get(name);
+}
+
+/**
+ * In ACLs a keyword wins over a fetch of the same name (7.3: "the ACL engine
+ * will automatically pick the ACL-only one").
+ */
+export function registerAclKeyword(name: string, kw: AclKeyword): void {
+  if (aclKeywords.has(name)) throw new Error(`ACL keyword registered twice: ${name}`);
+  aclKeywords.set(name, kw);
+}
+
+export function lookupAclKeyword(name: string): AclKeyword | undefined {
+  return aclKeywords.get(name);
 }

@@ -62,6 +62,9 @@ export interface SampleContext {
   readonly vars?: VarStore;
   /** Stick counters sc0, sc1, sc2 tracked by `track-scN` (undefined slot: not tracked). */
   readonly sc?: readonly (TrackedEntry | undefined)[];
+  /** Proxy names for `%f`/`%b` outside HTTP (an HTTP transaction carries them in `http`). */
+  readonly frontendName?: string;
+  readonly backendName?: string;
 }
 
 export interface FetchDef {
@@ -72,6 +75,34 @@ export interface FetchDef {
   readonly maxArgs: number;
   /** The value, or undefined when it cannot be fetched (the ACL then does not match). */
   fetch(ctx: SampleContext, args: readonly string[]): SampleValue | undefined;
+  /**
+   * Multi-value form used by ACLs (HAProxy's SMP_OPT_ITERATE): calls `visit`
+   * on every value in order — each header occurrence, each cookie, each URL
+   * parameter — until it returns true, and returns whether one did. Sample
+   * expressions use `fetch`, which returns a single value (the last header
+   * occurrence, for instance).
+   */
+  fetchEach?(ctx: SampleContext, args: readonly string[], visit: (value: SampleValue) => boolean): boolean;
+  /** Checks the arguments once, at start-up; returns the reason when they are wrong. */
+  checkArgs?(args: readonly string[]): string | undefined;
+  /**
+   * The value's type is only known at run time (`var()`): converters take it
+   * whatever their input type (each value is cast when it comes), and an ACL
+   * must name its match method with `-m`.
+   */
+  readonly anyType?: boolean;
+  /** Fetch used instead in response-side stages (`hdr` reads `res.hdr` in http-response rules). */
+  readonly responseFetch?: string;
+  /** Reads the response (`status`, `res.hdr`): refused in request-side stages. */
+  readonly needsResponse?: boolean;
+  /**
+   * A fetch whose ACL patterns are not values to compare but names it
+   * resolves itself (`http_auth_group(L) G1 G2` matches users of the
+   * groups): checks the patterns at start-up and builds the matcher. Used
+   * when the ACL gives no `-m` and no converter.
+   */
+  checkPatterns?(args: readonly string[], patterns: readonly string[]): string | undefined;
+  aclMatcher?(args: readonly string[], patterns: readonly string[]): SampleMatcher;
 }
 
 /** A compiled pattern list: true when the sample matches any pattern. */

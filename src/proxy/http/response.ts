@@ -4,9 +4,16 @@
  * responses relayed to HTTP/1.1 clients, the body streamed back with
  * back-pressure, the server connection parked for reuse or closed, and the
  * switch to a raw tunnel after a 101 or a 2xx to CONNECT.
+ *
+ * A compressed response (configuration.txt §4.2 "compression") leaves the
+ * server in step with its framing, and the client through compress-body.ts:
+ * the server connection is released when the server's body is complete, the
+ * transaction when the compressor has sent the last chunk.
  */
 import { resumeRead } from '../conn.js';
 import { createBodyFramer } from './body.js';
+import { BodyCompressor, type CompressSink } from './compress-body.js';
+import { type CompAlgo, canCompress, compressedHead, requestCompression } from './compression.js';
 import { setPersistence } from './conn-mode.js';
 import { responseCookie } from './cookie.js';
 import type { ResponseHead } from './head.js';
@@ -16,7 +23,14 @@ import { putIdle, type ServerConn } from './server-conn.js';
 import { concat, minDefined, StreamBase } from './stream-base.js';
 import { HttpTunnel } from './tunnel.js';
 
-export abstract class ResponseSide extends StreamBase {
+export abstract class ResponseSide extends StreamBase implements CompressSink {
+  /** The algorithm the request accepts (set before it is forwarded). */
+  private compAlgo: CompAlgo | undefined;
+  /** The final response head qualifies for compression with this algorithm. */
+  private compNext: CompAlgo | undefined;
+  /** The compressor of the response being sent, if any. */
+  private comp: BodyCompressor | undefined;
+
   /** The transaction is complete on both sides: next request or close. */
   protected abstract finishTransaction(): void;
 
@@ -65,7 +79,13 @@ export abstract class ResponseSide extends StreamBase {
         this.startTunnel(head, rest);
         return true;
       }
-      if (head.status >= 200) return this.responseHead(head, rest);
+      if (head.status >= 200) {
+        // HAProxy decides on the head as the server sent it, before the
+        // http-response rules (flt_http_comp.c comp_http_post_analyze()).
+        this.compNext = this.compAlgo && this.compressible(head) ? this.compAlgo : undefined;
+        this.compAlgo = undefined;
+        return this.responseHead(head, rest);
+      }
       // 1xx interim responses go to HTTP/1.1 clients only (RFC 9110 §15.2).
       if (req.version === 11) this.session.client.write(serializeResponseHead(head));
       this.respBuf = rest;
@@ -74,6 +94,7 @@ export abstract class ResponseSide extends StreamBase {
   }
 
   protected responseHead(head: ResponseHead, rest: Buffer | undefined): boolean {
+    if (this.responseRulesAnswered(head)) return false;
     const req = this.req!;
     this.resp = head;
     this.respPhase = 'body';
@@ -87,6 +108,8 @@ export abstract class ResponseSide extends StreamBase {
       const flag = responseCookie(head, req, ck, srv, srv !== undefined && srv === this.cookieServer);
       this.tx.cookie = `${this.tx.cookie[0]}${flag}`;
     }
+    this.afterResponseRules(head);
+    if (this.compNext !== undefined) this.startCompression(head, this.compNext);
     setPersistence(head, this.clientKeep, req.version);
     this.respStarted = true;
     // Head and first body bytes leave in one writev (what completes the
@@ -109,9 +132,11 @@ export abstract class ResponseSide extends StreamBase {
 
   protected forwardRespBody(buf: Buffer, off: number, end: number): boolean {
     const r = this.respFramer!.feed(buf, off, end);
+    const comp = this.comp;
     if (r.used > 0) {
       this.session.bytesOut += r.used;
-      this.writeClient(buf.subarray(off, off + r.used));
+      if (comp) comp.push(buf, off, off + r.used);
+      else this.writeClient(buf.subarray(off, off + r.used));
     }
     if (r.error !== undefined) {
       this.tx.terminate(this.session, 'S', 'D');
@@ -124,7 +149,7 @@ export abstract class ResponseSide extends StreamBase {
       this.responseDone(off + r.used < end);
       return true;
     }
-    return !this.serverPaused;
+    return !this.serverPaused && !comp?.full;
   }
 
   protected onClientDrain = (): void => {
@@ -133,15 +158,25 @@ export abstract class ResponseSide extends StreamBase {
       this.tunnel.clientDrained();
       return;
     }
+    this.comp?.resume();
     if (!this.serverPaused) return;
     this.serverPaused = false;
     const sock = this.sc?.sock;
-    if (sock) resumeRead(sock);
+    if (sock && !this.comp?.full) resumeRead(sock);
   };
 
-  /** The response is complete; `extra` when the server sent bytes past it. */
+  /**
+   * The server's response is complete; `extra` when the server sent bytes
+   * past it. A compressed response completes once the compressor is done.
+   */
   protected responseDone(extra: boolean): void {
-    this.respPhase = 'done';
+    this.releaseServer(extra);
+    if (this.comp) this.comp.end();
+    else this.transactionDone();
+  }
+
+  /** Parks the server connection for reuse, or closes it, and gives back the server slot. */
+  private releaseServer(extra: boolean): void {
     const c = this.sc!;
     this.sc = undefined;
     const req = this.req!;
@@ -161,6 +196,11 @@ export abstract class ResponseSide extends StreamBase {
     } else putIdle(c);
     this.serverPaused = false;
     this.releaseConnector();
+  }
+
+  /** The whole response reached the client: log, then the next request or close. */
+  private transactionDone(): void {
+    this.respPhase = 'done';
     this.tx.emit(
       this.session,
       this.ctx,
@@ -175,6 +215,69 @@ export abstract class ResponseSide extends StreamBase {
       // connection cannot be resynchronised, it closes after the response.
       this.closeClient();
     }
+  }
+
+  /**
+   * Picks the compression of the response to the request about to be sent
+   * (compression.ts requestCompression()). The request side calls it once the
+   * head is final, after the http-request rules, right before serialising it:
+   * `compression offload` removes Accept-Encoding from what the server sees.
+   */
+  protected selectCompression(): void {
+    this.compAlgo = requestCompression(this.req!, this.fe, this.backend!.cfg);
+  }
+
+  /**
+   * canCompress(), and the request complete: a response that starts while the
+   * request body is still being forwarded passes unchanged, so the server
+   * connection can be released when its response ends.
+   */
+  private compressible(head: ResponseHead): boolean {
+    return this.phase === 'waiting' && canCompress(this.req!, head, this.fe, this.backend!.cfg);
+  }
+
+  private startCompression(head: ResponseHead, algo: CompAlgo): void {
+    compressedHead(head, algo);
+    this.comp = new BodyCompressor(algo, head.bodyKind === 'chunked', this);
+    this.session.client.once('close', this.dropCompressor);
+  }
+
+  /** Frees the compressor of an abandoned response (client gone, server or zlib error). */
+  private readonly dropCompressor = (): void => {
+    const comp = this.comp;
+    if (!comp) return;
+    this.comp = undefined;
+    this.session.client.off('close', this.dropCompressor);
+    comp.destroy();
+  };
+
+  onCompressed(frame: Buffer): void {
+    const c = this.session.client;
+    if (c.destroyed) return;
+    this.tx.bytes += frame.length;
+    if (!c.write(frame)) {
+      this.serverPaused = true;
+      this.comp?.pause();
+    }
+  }
+
+  onCompressorDrain(): void {
+    const sock = this.sc?.sock;
+    if (sock && !this.serverPaused) resumeRead(sock);
+  }
+
+  onCompressorEnd(): void {
+    this.session.client.off('close', this.dropCompressor);
+    this.comp = undefined;
+    this.transactionDone();
+  }
+
+  onCompressorError(): void {
+    this.dropCompressor();
+    this.session.frontend.counters.internalErrors++;
+    this.tx.terminate(this.session, 'P', 'D');
+    this.dropServer();
+    this.session.client.destroy();
   }
 
   /** The server half-closed (server sockets allow half-open, so no close follows by itself). */

@@ -38,6 +38,10 @@ const TRACKING: Readonly<Record<string, ActionShape>> = {
   'track-sc0': { min: 1, max: 3 },
   'track-sc1': { min: 1, max: 3 },
   'track-sc2': { min: 1, max: 3 },
+  'sc-inc-gpc0': { min: 0, max: 0 },
+  'sc-inc-gpc0(0)': { min: 0, max: 0 },
+  'sc-inc-gpc0(1)': { min: 0, max: 0 },
+  'sc-inc-gpc0(2)': { min: 0, max: 0 },
 };
 
 /** Actions hapair runs, per rule family. */
@@ -93,7 +97,6 @@ const KNOWN_UNSUPPORTED = [
   'replace-uri',
   'sc-add-gpc',
   'sc-inc-gpc',
-  'sc-inc-gpc0',
   'sc-inc-gpc1',
   'sc-set-gpt',
   'sc-set-gpt0',

@@ -16,6 +16,11 @@ import type { BodyFramer } from './body.js';
 import type { ConnMode } from './conn-mode.js';
 import { errorMessage } from './errors.js';
 import type { HeadLimits, RequestHead, ResponseHead } from './head.js';
+import { REWRITE_FAILED } from './rules/actions-headers.js';
+import { type CompiledRule, type HttpRuleSet, httpRulesOf, runRules } from './rules/compile.js';
+import { buildReply, runAfterRules } from './rules/reply.js';
+import { HttpTxn } from './rules/txn.js';
+import type { RuleReply } from './rules/types.js';
 import type { ServerConn } from './server-conn.js';
 import type { HttpTunnel } from './tunnel.js';
 import { TxLog } from './tx-log.js';
@@ -37,6 +42,9 @@ export abstract class StreamBase {
   readonly session: Session;
   protected readonly ctx: ModeContext;
   protected readonly tx = new TxLog();
+  /** The transaction as rules and fetches see it (one per connection, reset per request). */
+  protected readonly txn: HttpTxn;
+  protected readonly feRules: HttpRuleSet;
   protected readonly clock: Clock;
   protected readonly limits: HeadLimits;
   protected readonly bufsize: number;
@@ -83,7 +91,90 @@ export abstract class StreamBase {
     this.tx.reset(session.acceptedAt, this.clock.wallNow() - (now - session.acceptedAt));
     this.fe = session.frontend.cfg;
     this.reqStart = session.acceptedAt;
+    this.feRules = httpRulesOf(this.fe);
+    this.txn = new HttpTxn(session, this.fe.name);
   }
+
+  /** The backend's rule set when it is not the frontend itself (a `listen` runs its rules once). */
+  protected get beRules(): HttpRuleSet | undefined {
+    const be = this.backend?.cfg;
+    return be && be !== this.fe ? httpRulesOf(be) : undefined;
+  }
+
+  /** `http-after-response` sets in HAProxy's order: the backend's, then the frontend's. */
+  protected afterSets(): (readonly CompiledRule[])[] {
+    const out: (readonly CompiledRule[])[] = [];
+    const be = this.beRules;
+    if (be && be.after.length > 0) out.push(be.after);
+    if (this.feRules.after.length > 0) out.push(this.feRules.after);
+    return out;
+  }
+
+  /**
+   * Answers with a rule's reply (or an error page through after-response
+   * rules). The connection stays open only when `keep` and nothing of the
+   * request remains unread.
+   */
+  protected sendReply(reply: RuleReply, keep: boolean): void {
+    this.dropServer();
+    this.releaseConnector();
+    const req = this.req;
+    const stay = keep && req?.keepAlive === true && req.bodyKind === 'none' && this.mode !== 'close';
+    const built = buildReply(
+      reply,
+      () => errorMessage(reply.status, this.fe, this.backend?.cfg),
+      stay,
+      req?.version ?? 11,
+      this.afterSets(),
+      this.txn,
+    );
+    this.txn.status = built.status;
+    this.tx.bytes += built.bytes.length;
+    this.session.client.write(built.bytes);
+    this.tx.emit(this.session, this.ctx, this.backend, this.session.server, built.status, this.clock.now());
+    if (stay) this.replied();
+    else this.closeClient();
+  }
+
+  /**
+   * `http-response` rules on a server's response head: the backend's set,
+   * then the frontend's. True when a rule answered instead (the server's
+   * response is dropped with its connection; a deny counts on both proxies).
+   */
+  protected responseRulesAnswered(head: ResponseHead): boolean {
+    const txn = this.txn;
+    txn.resp = head;
+    txn.status = head.status;
+    const be = this.beRules;
+    let out = be && be.response.length > 0 ? runRules(be.response, txn) : undefined;
+    if (out?.kind !== 'reply' && this.feRules.response.length > 0) out = runRules(this.feRules.response, txn);
+    if (out?.kind !== 'reply') return false;
+    const s = this.session;
+    if (out === REWRITE_FAILED) {
+      s.frontend.counters.failedRewrites++;
+      s.frontend.counters.internalErrors++;
+      if (this.backend) this.backend.counters.failedRewrites++;
+      this.tx.terminate(s, 'P', 'H');
+    } else if (out.denied) {
+      s.frontend.counters.deniedResp++;
+      if (this.backend) this.backend.counters.deniedResp++;
+      this.tx.terminate(s, 'P', 'H');
+    } else this.tx.terminate(s, 'L', 'H');
+    this.respPhase = 'done';
+    this.sendReply(out, false);
+    return true;
+  }
+
+  /** `http-after-response` rules on a server's response, just before it is sent. */
+  protected afterResponseRules(head: ResponseHead): void {
+    this.session.server?.counters.countHttpStatus(head.status);
+    const sets = this.afterSets();
+    if (sets.length > 0) runAfterRules(sets, this.txn, head);
+    this.txn.status = head.status;
+  }
+
+  /** A reply went out on a connection that stays open: the next request may come. */
+  protected abstract replied(): void;
   protected writeServer(b: Buffer): void {
     const sock = this.sc!.sock!;
     if (!sock.write(b)) this.clientPaused = true;
@@ -125,8 +216,13 @@ export abstract class StreamBase {
 
   /** Sends the error answer for `status` and closes the connection. */
   protected sendError(status: number): void {
+    if (this.req && (this.feRules.after.length > 0 || (this.beRules?.after.length ?? 0) > 0)) {
+      this.sendReply({ kind: 'reply', status, headers: [], body: undefined, denied: false }, false);
+      return;
+    }
     this.dropServer();
     this.releaseConnector();
+    this.txn.status = status;
     const msg = errorMessage(status, this.fe, this.backend?.cfg);
     this.tx.bytes += msg.length;
     this.session.client.write(msg);

@@ -26,6 +26,7 @@ import type { PickContext } from '../lb/types.js';
 import type { ModeContext } from '../mode.js';
 import type { Server } from '../server.js';
 import type { Session } from '../session.js';
+import { hasStickStores, stickServer, stickStore } from '../stick/persist.js';
 import { balanceKey } from './balance-key.js';
 import { createBodyFramer } from './body.js';
 import { connMode, setPersistence } from './conn-mode.js';
@@ -35,6 +36,9 @@ import { addForwardingHeaders } from './forwarding.js';
 import type { HeadLimits, RequestHead } from './head.js';
 import { parseRequestHead } from './parser.js';
 import { ResponseSide } from './response.js';
+import { REWRITE_FAILED } from './rules/actions-headers.js';
+import { runRules } from './rules/compile.js';
+import type { RuleOutcome } from './rules/types.js';
 import { serializeRequestHead } from './serialize.js';
 import { ServerConn, type ServerConnOwner, takeIdle } from './server-conn.js';
 import { statsProxyFor, statsResponse } from './stats-hook.js';
@@ -151,17 +155,35 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.respPhase = 'idle';
     this.respStarted = false;
     this.cancelTimer();
+    const txn = this.txn;
+    txn.begin(req, this.tx.headAt);
+    const fc = this.session.frontend.counters;
+    fc.countHttpRequest(this.tx.headAt, true);
     const mon = this.fe.monitorUri;
     if (mon !== undefined && req.path === mon) {
       // configuration.txt "monitor-uri": answered here, never forwarded nor logged.
       this.tx.logged = true;
+      fc.intercepted++;
+      txn.status = 200;
       this.answerLocally(200, req.bodyKind === 'none');
       return;
     }
-    const be = this.session.frontend.selectBackend(this.session);
+    // configuration.txt 4.3 / ARCHITECTURE "One HTTP request": frontend
+    // rules, use_backend, then the backend's rules.
+    if (this.feRules.request.length > 0 && this.ruleStage(runRules(this.feRules.request, txn))) return;
+    const be = this.session.frontend.selectBackend(txn);
+    if (be) {
+      this.backend = be;
+      this.session.backend = be;
+      txn.backend = be.name;
+      const br = this.beRules;
+      if (br && br.request.length > 0 && this.ruleStage(runRules(br.request, txn))) return;
+    }
     const statsOf = statsProxyFor(req, this.fe, be?.cfg);
     if (statsOf) {
       this.tx.logged = true;
+      fc.intercepted++;
+      txn.status = 200;
       this.session.client.write(statsResponse(req, statsOf, this.session.conn.srcAddr, this.ctx));
       if (req.bodyKind === 'none' && req.keepAlive) this.nextRequest();
       else this.closeClient();
@@ -172,8 +194,6 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
       this.sendError(503);
       return;
     }
-    this.backend = be;
-    this.session.backend = be;
     this.mode = connMode(this.fe.options, be.cfg.options);
     setPersistence(req, this.mode === 'keep-alive' && req.keepAlive);
     addForwardingHeaders(req, this.session.conn, this.fe, be.cfg);
@@ -182,11 +202,49 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     const verdict = ck ? requestCookie(req, be, ck) : undefined;
     this.cookieServer = verdict?.server;
     if (verdict) this.tx.cookie = `${verdict.flag}N`;
-    this.pickCtx.force = this.cookieServer;
+    // `stick match`/`stick on` (stick/persist.ts): a cookie's server wins, the entries are refreshed anyway.
+    const sticky = stickServer(be, this.txn, this.tx.headAt);
+    this.pickCtx.force = this.cookieServer ?? sticky;
     const connector = new Connector(be, this, this.clock);
     this.connector = connector;
     this.session.connector = connector;
     connector.start();
+  }
+
+  /**
+   * Acts on what a request rule set decided; true when the transaction was
+   * answered here. A deny counts on the frontend (and on the backend once
+   * chosen) and closes the connection; `return` and `redirect` are answered
+   * locally ("LR") and keep it.
+   */
+  private ruleStage(out: RuleOutcome): boolean {
+    if (out === undefined || out.kind === 'allow') return false;
+    const s = this.session;
+    const fc = s.frontend.counters;
+    const bc = this.backend?.counters;
+    if (out === REWRITE_FAILED) {
+      fc.failedRewrites++;
+      fc.internalErrors++;
+      if (bc) bc.failedRewrites++;
+      this.tx.terminate(s, 'P', 'R');
+    } else if (out.denied) {
+      fc.deniedReq++;
+      if (bc) bc.deniedReq++;
+      this.tx.terminate(s, 'P', 'R');
+    } else {
+      fc.intercepted++;
+      this.tx.terminate(s, 'L', 'R');
+      // An authentication challenge counts as an HTTP error on tracked entries (HAProxy's auth action).
+      if (out.status === 401 || out.status === 407) {
+        for (const e of this.txn.sc) e?.countHttpError(this.clock.now());
+      }
+    }
+    this.sendReply(out, !out.denied);
+    return true;
+  }
+
+  protected replied(): void {
+    this.nextRequest();
   }
 
   /** A response produced here (monitor-uri); the connection goes on when `keep`. */
@@ -245,6 +303,8 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
   }
 
   upstreamReady(sock: net.Socket, server: Server | undefined): void {
+    if (server && hasStickStores(this.backend!))
+      stickStore(this.backend!, this.txn, server, this.clock.now());
     let c = this.reused;
     if (!c || c.sock !== sock) {
       c = this.attempt!;
@@ -279,8 +339,11 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
 
   private sendRequest(): void {
     const req = this.req!;
+    const srv = this.session.server;
+    if (srv) srv.counters.reqTot++;
     this.respPhase = 'head';
     this.respBuf = undefined;
+    this.selectCompression();
     this.writeServer(serializeRequestHead(req));
     this.reqFramer =
       req.bodyKind === 'none' || req.bodyKind === 'tunnel'
@@ -301,7 +364,23 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     else this.closeClient();
   }
 
+  /** The transaction is over: status counters, stick counters, variables. */
+  private endTxn(): void {
+    const txn = this.txn;
+    const status = txn.status;
+    if (status > 0) {
+      this.session.frontend.counters.countHttpStatus(status);
+      const bc = this.backend?.counters;
+      if (bc) {
+        bc.countHttpStatus(status);
+        bc.countHttpRequest(txn.now, false);
+      }
+    }
+    txn.end(status, this.clock.now());
+  }
+
   private nextRequest(): void {
+    this.endTxn();
     this.txCount++;
     this.req = undefined;
     this.resp = undefined;
@@ -345,6 +424,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
 
   private readonly onClientClose = (): void => {
     this.cancelTimer();
+    if (this.req) this.endTxn();
     if (this.phase !== 'head' && this.phase !== 'closing' && this.phase !== 'tunnel') {
       this.tx.emit(
         this.session,

@@ -10,6 +10,7 @@ import type { SectionCtx } from '../../config/haproxy/context.js';
 import type { UserlistDraft } from '../../config/haproxy/draft.js';
 import type { KeywordCall } from '../../config/registry.js';
 import { ConfigCode, ConfigError } from '../../core/errors.js';
+import { checkStoredHash, parseSetting } from './auth/crypt.js';
 
 function userlistOf(ctx: SectionCtx): UserlistDraft {
   if (!ctx.userlist) throw new Error('internal: userlist keyword outside a userlist section');
@@ -19,6 +20,46 @@ function userlistOf(ctx: SectionCtx): UserlistDraft {
 function splitList(call: KeywordCall, text: string | undefined, what: string): string[] {
   if (text === undefined) throw badArgs(call, `'${what}' expects a comma-separated list`);
   return text.split(',').filter((s) => s !== '');
+}
+
+const HOW_TO_HASH =
+  "hapair verifies MD5-crypt ($1$), SHA-256-crypt ($5$) and SHA-512-crypt ($6$) hashes; make one with 'openssl passwd -6' or 'mkpasswd -m sha-512'";
+
+/** SHA-crypt's default cost; more rounds make every uncached verification slower. */
+const DEFAULT_ROUNDS = 5000;
+
+/**
+ * Checks a `password` hash at load. HAProxy asks crypt(3) the same question
+ * (cfgparse.c) and accepts every scheme its libc has; hapair implements $1$,
+ * $5$ and $6$, so yescrypt (Debian's mkpasswd default), bcrypt, scrypt and
+ * DES hashes are refused by name. A $1$/$5$/$6$ hash no password can produce
+ * (a truncated digest) loads with a warning, as HAProxy loads it silently.
+ */
+function checkPassword(ctx: SectionCtx, call: KeywordCall, user: string, hash: string): void {
+  const problem = checkStoredHash(hash);
+  if (problem?.kind === 'unsupported') {
+    throw new ConfigError(
+      ConfigCode.Unsupported,
+      call.loc,
+      call.keyword,
+      `user '${user}': password hash scheme ${problem.scheme} is not supported; ${HOW_TO_HASH}`,
+    );
+  }
+  if (problem?.kind === 'invalid') throw badArgs(call, `user '${user}': ${problem.reason}; ${HOW_TO_HASH}`);
+  if (problem?.kind === 'unmatchable') {
+    ctx.warn(call.loc, call.keyword, `user '${user}' can never authenticate: ${problem.reason}`);
+    return;
+  }
+  const rounds = parseSetting(hash)?.rounds ?? 0;
+  if (rounds > DEFAULT_ROUNDS) {
+    // HAProxy warns when one verification takes 10 ms or more; the cost here
+    // is proportional to the rounds, so the warning depends on them alone.
+    ctx.warn(
+      call.loc,
+      call.keyword,
+      `user '${user}': rounds=${rounds} makes each password check ${(rounds / DEFAULT_ROUNDS).toFixed(1)} times as slow as the default 5000 rounds; every request whose credentials are not cached yet pays it on the event loop`,
+    );
+  }
 }
 
 /** `user <name> [password <crypt>|insecure-password <pw>] [groups <g>,...]` */
@@ -41,8 +82,9 @@ export function parseUserlistUser(ctx: SectionCtx, call: KeywordCall): void {
     const value = call.args[i + 1];
     if (word === 'password' || word === 'insecure-password') {
       if (value === undefined) throw badArgs(call, `'${word}' expects a value`);
-      password = value;
       insecure = word === 'insecure-password';
+      if (!insecure) checkPassword(ctx, call, name, value);
+      password = value;
     } else if (word === 'groups') {
       groups = splitList(call, value, word);
     } else {

@@ -9,6 +9,8 @@ import type { SampleContext, SampleType, SampleValue } from '../acl/types.js';
 export interface SampleExpr {
   /** Output type after the last converter. */
   readonly type: SampleType;
+  /** Set when the type is only known from the value at run time (`var()` without converters). */
+  readonly anyType?: boolean;
   /** The value, or undefined when the fetch or a converter finds nothing. */
   eval(ctx: SampleContext): SampleValue | undefined;
 }

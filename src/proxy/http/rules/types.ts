@@ -26,8 +26,13 @@ export interface RuleTx extends SampleContext {
   readonly req: RequestHead;
   /** The response head in http-response/http-after-response rules, else undefined. */
   readonly resp: ResponseHead | undefined;
-  /** `track-scN`: the first tracker of a slot wins for the rest of the session. */
-  track(slot: number, entry: TrackedEntry): void;
+  /**
+   * `track-scN`: fills slot N for the rest of the transaction unless it is
+   * already tracked (then nothing happens and `release` is not kept). Returns
+   * whether the entry was taken; the engine releases it when the transaction
+   * ends and counts this request on it.
+   */
+  track(slot: number, entry: TrackedEntry & { release(now: number): void }): boolean;
   /** `set-status` on a response, with an optional reason. */
   setStatus(status: number, reason: string | undefined): void;
 }
@@ -38,8 +43,13 @@ export interface RuleReply {
   readonly status: number;
   /** Extra header fields, in order. */
   readonly headers: readonly (readonly [string, string])[];
-  /** Full body; undefined = the proxy's error page for `status` (errorfile, http-errors). */
+  /**
+   * Body bytes; undefined = the proxy's error page for `status` (its errorfile,
+   * else HAProxy's default message) with `headers` added.
+   */
   readonly body: Buffer | undefined;
+  /** A complete message sent as is (`errorfile`/`errorfiles`); status and headers then only inform logs. */
+  readonly raw?: Buffer;
   /** Counted as a denied request/response (stats `dreq`/`dresp`) and logged with termination state P?. */
   readonly denied: boolean;
 }
