@@ -60,6 +60,8 @@ export class Connector implements SlotWaiter {
   server: Server | undefined;
   /** Retries performed (stream's conn_retries). */
   retries = 0;
+  /** A retry moved to another server (HAProxy's SF_REDISP: the '+' before the retries in logs). */
+  redispatched = false;
   state: State = 'idle';
   private readonly backend: Backend;
   private readonly client: UpstreamClient;
@@ -128,6 +130,7 @@ export class Connector implements SlotWaiter {
     if (next !== prev) {
       prev.counters.redispatches++;
       this.backend.counters.redispatches++;
+      this.redispatched = true;
     } else {
       prev.counters.retries++;
       this.backend.counters.retries++;

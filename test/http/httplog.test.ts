@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/logger.js';
 import { type ProxyEngine, startProxyEngine } from '../../src/proxy/engine.js';
 import { makeBind, makeConfig, makeProxy, makeServer } from '../helpers/model.js';
-import { waitFor } from '../proxy/helpers.js';
+import { refusedPort, waitFor } from '../proxy/helpers.js';
 import { httpBackend, sendRaw } from './servers.js';
 
 const reference = readFileSync(
@@ -102,5 +102,42 @@ describe('option httplog', () => {
     await sendRaw(port, 'GET /bad HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n');
     assert.ok(await waitFor(() => lines.length === 3), lines.join('\n'));
     for (const [i, want] of reference.entries()) assertLike(lines[i]!, want);
+  });
+});
+
+describe('redispatch marker', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it("a request moved to another server after a failed connect logs '+N' retries (SF_REDISP)", async () => {
+    const be = await httpBackend('alive');
+    cleanups.push(() => be.close());
+    const dead = await refusedPort();
+    const lines: string[] = [];
+    const cfg = makeConfig([
+      makeProxy({
+        name: 'px',
+        mode: 'http',
+        binds: [makeBind('127.0.0.1:0')],
+        options: { httplog: true },
+        retries: 3,
+        redispatch: -1,
+        timeouts: { connect: 1000, client: 5000, server: 5000 },
+        servers: [makeServer('dead', `127.0.0.1:${dead}`), makeServer('alive', `127.0.0.1:${be.port}`)],
+      }),
+    ]);
+    const engine = await startProxyEngine(cfg, {
+      log: silentLogger,
+      logSink: (_fe, line) => lines.push(line),
+    });
+    cleanups.push(() => engine.stop({ grace: 0 }));
+    const port = (engine.frontend('px')!.listeners[0]!.server.address() as net.AddressInfo).port;
+    const answer = await sendRaw(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.match(answer, /alive$/);
+    assert.ok(await waitFor(() => lines.length === 1), lines.join('\n'));
+    // %ac/%fc/%bc/%sc/%rc: the retries field reads "+1" after a redispatch.
+    assert.match(lines[0]!, / px\/alive \S+ 200 \S+ - - ---- \d+\/\d+\/\d+\/\d+\/\+1 /);
   });
 });

@@ -323,12 +323,14 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.tx.queueTime = k.queueTime;
     this.tx.connectTime = k.connectTime;
     this.tx.retries = k.retries;
+    this.tx.redispatched = k.redispatched;
     this.sendRequest();
   }
 
   upstreamFailed(failure: ConnectFailure): void {
     const s = this.session;
     this.tx.retries = this.connector!.retries;
+    this.tx.redispatched = this.connector!.redispatched;
     if (failure === 'queue-timeout') this.tx.terminate(s, 's', 'Q');
     else if (failure === 'queue-full') this.tx.terminate(s, 'S', 'Q');
     else if (failure === 'connect-failed' && this.connector!.lastAttemptTimedOut)

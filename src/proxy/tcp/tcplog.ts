@@ -63,7 +63,7 @@ function tcpRecord(s: Session, ctx: ModeContext, times: TcpLogTimes): TcpLogReco
     beconn: be ? be.beconn : 0,
     srvconn: srv ? srv.served : 0,
     retries: c ? c.retries : 0,
-    redispatched: false,
+    redispatched: c ? c.redispatched : false,
     srvQueue: srv ? srv.queue.length : 0,
     beQueue: be ? be.queue.length : 0,
   };
