@@ -200,6 +200,16 @@ export async function runMain(opts: RunOptions): Promise<void> {
   signalOld(opts.sf, 'SIGUSR1', log);
   signalOld(opts.st, 'SIGTERM', log);
   installSignals(engine, log, stopAll);
+  // keepalived's habit: SIGHUP re-reads keepalived.conf (unchanged instances keep their state).
+  // Without -W the proxy part is replaced the HAProxy way, by a new process with -sf.
+  process.on('SIGHUP', () => {
+    if (!vrrp?.connected) {
+      log.warn('SIGHUP: nothing to reload without -W (start a new hapair with -sf to replace the proxy)');
+      return;
+    }
+    log.info({ signal: 'SIGHUP' }, 'reloading keepalived.conf');
+    vrrp.send({ type: 'reload' } satisfies ToVrrp);
+  });
 }
 
 async function runMasterWorker(
@@ -212,6 +222,7 @@ async function runMasterWorker(
   const master = new Master(ha, {
     files: opts.file ?? [],
     ka,
+    kaFiles: opts.keepalived ?? [],
     pretty: Boolean(opts.debug),
     level: opts.quiet ? 'warn' : 'info',
     log,

@@ -11,6 +11,8 @@ import type { VrrpView } from '../ops/types.js';
 export type ToVrrp =
   | { readonly type: 'proxy-health'; readonly ok: boolean; readonly reason: string }
   | { readonly type: 'status-request'; readonly id: number }
+  /** Re-read the keepalived.conf files; unchanged instances keep running. */
+  | { readonly type: 'reload' }
   | { readonly type: 'stop' };
 
 /** VRRP process → parent. */
@@ -25,6 +27,13 @@ export type FromVrrp =
       readonly reason: string;
     }
   | { readonly type: 'status'; readonly id: number; readonly instances: readonly VrrpView[] }
+  | {
+      readonly type: 'reloaded';
+      readonly ok: boolean;
+      readonly message: string;
+      readonly kept: readonly string[];
+      readonly restarted: readonly string[];
+    }
   | { readonly type: 'stopped' };
 
 /** How the parent starts the VRRP process: passed as JSON in argv[2]. */

@@ -16,6 +16,7 @@ import type { HealthSink } from '../checks/types.js';
 import { healthSinkFor } from '../checks/wire.js';
 import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
+import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import { RuntimeCode, RuntimeError } from '../core/errors.js';
 import type { FromWorker, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
@@ -44,6 +45,8 @@ function stopAccepting(server: net.Server): void {
 export interface MasterOptions {
   readonly files: readonly string[];
   readonly ka: KeepalivedConfig | undefined;
+  /** The keepalived.conf files, re-read by a reload. */
+  readonly kaFiles: readonly string[];
   readonly pretty: boolean;
   readonly level: string;
   readonly log: Logger;
@@ -229,6 +232,8 @@ export class Master {
     let next: HaproxyConfig;
     try {
       next = loadHaproxyConfig(this.opts.files);
+      // Both files are checked before anything changes: a reload is all or nothing.
+      if (this.opts.kaFiles.length > 0) loadKeepalivedConfig(this.opts.kaFiles);
     } catch (err) {
       this.opts.log.error(
         { err: (err as Error).message },
@@ -250,6 +255,8 @@ export class Master {
     const grace = next.global.hardStopAfter ?? 30_000;
     for (const w of old) if (w.proc.connected) w.proc.send({ type: 'stop', grace } satisfies ToWorker);
     this.closeUnusedSockets(next);
+    // The VRRP process re-reads keepalived.conf itself and keeps unchanged instances as they are.
+    if (this.vrrp?.connected) this.vrrp.send({ type: 'reload' } satisfies ToVrrp);
     this.opts.log.info({ gen: this.gen }, 'reloaded: new workers serving, old ones draining');
   }
 

@@ -18,7 +18,7 @@ function send(msg: FromVrrp): void {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as VrrpChildArgs;
   const log = createLogger({ pretty: args.pretty, level: args.level as 'info' });
-  const config = loadKeepalivedConfig(args.files);
+  let config = loadKeepalivedConfig(args.files);
   const daemon = await VrrpDaemon.start({ config, log, vipMode: args.vipMode });
   daemon.onTransition((instance, t) =>
     send({ type: 'transition', instance, from: t.from, to: t.to, reason: t.reason }),
@@ -32,6 +32,23 @@ async function main(): Promise<void> {
     send({ type: 'stopped' });
     process.exit(0);
   };
+  /** An invalid new file is logged and changes nothing (keepalived does the same on SIGHUP). */
+  const reload = async () => {
+    let next: typeof config;
+    try {
+      next = loadKeepalivedConfig(args.files);
+    } catch (err) {
+      const message = (err as Error).message;
+      log.error({ err: message }, 'keepalived.conf reload refused: the running instances keep going');
+      send({ type: 'reloaded', ok: false, message, kept: [], restarted: [] });
+      return;
+    }
+    for (const w of next.warnings) log.warn(w);
+    const r = await daemon.reload(next);
+    config = next;
+    log.info(r, 'keepalived.conf reloaded');
+    send({ type: 'reloaded', ok: true, message: '', kept: r.kept, restarted: r.started });
+  };
   process.on('message', (m: ToVrrp) => {
     if (m.type === 'proxy-health') daemon.setProxyHealth(m.ok, m.reason);
     else if (m.type === 'status-request') {
@@ -43,7 +60,8 @@ async function main(): Promise<void> {
       );
       const instances = daemon.status().map((st) => ({ ...st, vips: vips.get(st.name) ?? [] }));
       send({ type: 'status', id: m.id, instances });
-    } else if (m.type === 'stop') void stop('asked by the parent');
+    } else if (m.type === 'reload') void reload();
+    else if (m.type === 'stop') void stop('asked by the parent');
   });
   process.on('disconnect', () => {
     daemon.setProxyHealth(false, 'proxy process gone');

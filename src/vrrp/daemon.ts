@@ -37,12 +37,36 @@ interface Member {
   readonly runner: VrrpInstanceRunner;
   readonly transport: VrrpTransport;
   readonly vip: VipDriver;
+  /** The configuration it was built from (see signature()). */
+  readonly signature: string;
+}
+
+/** JSON without source locations: moving a block in the file is not a change. */
+function stable(v: unknown): string {
+  return JSON.stringify(v, (k, x) => (k === 'loc' ? undefined : x));
+}
+
+/**
+ * Everything an instance's behaviour depends on: its own block, the scripts
+ * and track files it references, its sync group and the multicast groups.
+ * A reload keeps a running instance (state, VIPs, timers) when this is equal.
+ */
+function signature(cfg: KeepalivedConfig, inst: VrrpInstance): string {
+  const scripts = new Set(inst.trackScripts.map((t) => t.name));
+  const files = new Set(inst.trackFiles.map((t) => t.name));
+  return stable({
+    inst,
+    scripts: cfg.scripts.filter((s) => scripts.has(s.name)),
+    files: cfg.trackFiles.filter((f) => files.has(f.name)),
+    group: cfg.syncGroups.find((g) => g.members.includes(inst.name)),
+    mcast: [cfg.globalDefs.vrrpMcastGroup4, cfg.globalDefs.vrrpMcastGroup6],
+  });
 }
 
 export class VrrpDaemon {
-  private readonly members: Member[] = [];
-  private readonly probes: Probe[] = [];
-  private readonly files: TrackFileWatcher[] = [];
+  private members: Member[] = [];
+  private probes: Probe[] = [];
+  private files: TrackFileWatcher[] = [];
   private readonly listeners: TransitionListener[] = [];
   private proxyOk: boolean | undefined;
 
@@ -50,7 +74,9 @@ export class VrrpDaemon {
     private readonly opts: VrrpDaemonOptions,
     private readonly clock: Clock,
     private readonly runner: CommandRunner,
-  ) {}
+  ) {
+    this.config = opts.config;
+  }
 
   static async start(opts: VrrpDaemonOptions): Promise<VrrpDaemon> {
     const d = new VrrpDaemon(opts, opts.clock ?? realClock, opts.runner ?? realRunner);
@@ -63,11 +89,22 @@ export class VrrpDaemon {
     return d;
   }
 
+  private config: KeepalivedConfig;
+
   private async init(): Promise<void> {
-    const { config, log } = this.opts;
+    const config = this.config;
     if (this.opts.vipMode === 'ip' && config.instances.length > 0) await checkTools(this.runner);
     for (const inst of config.instances) this.members.push(await this.createMember(inst));
+    this.joinSyncGroups(config, this.members);
+    for (const m of this.members) m.runner.start();
+    await this.startTrackers();
+  }
+
+  /** Sync groups whose members are all in `fresh` (kept instances keep their group). */
+  private joinSyncGroups(config: KeepalivedConfig, fresh: readonly Member[]): void {
+    const log = this.opts.log;
     for (const g of config.syncGroups) {
+      if (!g.members.every((n) => fresh.some((m) => m.runner.name === n))) continue;
       const members = g.members.map((n) => this.members.find((m) => m.runner.name === n)!.runner);
       new VrrpSyncGroupRunner({
         config: g,
@@ -77,12 +114,61 @@ export class VrrpDaemon {
           void runNotify(g.notify, g.name, state as NotifyState, 0, this.runner, log, 'GROUP'),
       });
     }
-    for (const m of this.members) m.runner.start();
+  }
+
+  /**
+   * A new keepalived.conf (SIGUSR2/SIGHUP of the master): instances whose
+   * configuration is unchanged keep running untouched — state, VIPs, timers
+   * (keepalived restarts them all, which is what makes its reloads flap);
+   * removed or changed ones stop as on shutdown (a master sends priority 0),
+   * new or changed ones start. The trackers are rebuilt and feed every
+   * instance again. Returns the names of the instances restarted.
+   */
+  async reload(next: KeepalivedConfig): Promise<{ kept: string[]; stopped: string[]; started: string[] }> {
+    const keep: Member[] = [];
+    const drop: Member[] = [];
+    for (const m of this.members) {
+      const inst = next.instances.find((i) => i.name === m.runner.name);
+      if (inst && signature(next, inst) === m.signature) keep.push(m);
+      else drop.push(m);
+    }
+    await this.stopTrackers();
+    await Promise.all(drop.map((m) => this.stopMember(m)));
+    this.config = next;
+    const fresh: Member[] = [];
+    for (const inst of next.instances) {
+      if (keep.some((m) => m.runner.name === inst.name)) continue;
+      fresh.push(await this.createMember(inst));
+    }
+    this.members = next.instances.map(
+      (i) => keep.find((m) => m.runner.name === i.name) ?? fresh.find((m) => m.runner.name === i.name)!,
+    );
+    this.joinSyncGroups(next, fresh);
+    for (const m of fresh) m.runner.start();
     await this.startTrackers();
+    return {
+      kept: keep.map((m) => m.runner.name),
+      stopped: drop.map((m) => m.runner.name),
+      started: fresh.map((m) => m.runner.name),
+    };
+  }
+
+  private async stopMember(m: Member): Promise<void> {
+    await m.runner.stop().catch(() => undefined);
+    if (m.vip instanceof IpVipDriver) m.vip.close();
+    await m.transport.close();
+  }
+
+  private async stopTrackers(): Promise<void> {
+    for (const f of this.files) f.stop();
+    await Promise.all(this.probes.map((p) => p.stop()));
+    this.files = [];
+    this.probes = [];
   }
 
   private async createMember(inst: VrrpInstance): Promise<Member> {
-    const { config, log } = this.opts;
+    const { log } = this.opts;
+    const config = this.config;
     const ilog = child(log, `vrrp_instance/${inst.name}`);
     const transport = await createTransport(inst, {
       log: ilog,
@@ -117,12 +203,13 @@ export class VrrpDaemon {
     runner.onTransition((t) => {
       for (const l of this.listeners) l(inst.name, t);
     });
-    return { runner, transport, vip };
+    return { runner, transport, vip, signature: signature(config, inst) };
   }
 
   /** Starts one probe per tracked object and feeds every instance tracking it. */
   private async startTrackers(): Promise<void> {
-    const { config, log } = this.opts;
+    const { log } = this.opts;
+    const config = this.config;
     const keys = new Set(this.members.flatMap((m) => m.runner.trackerKeys()));
     const feed = (key: string, value: boolean | number) => {
       for (const m of this.members) {
@@ -188,13 +275,8 @@ export class VrrpDaemon {
 
   /** keepalived's stop: masters send priority 0 and drop their VIPs, then everything closes. */
   async stop(): Promise<void> {
-    for (const f of this.files) f.stop();
-    await Promise.all(this.probes.map((p) => p.stop()));
-    await Promise.all(this.members.map((m) => m.runner.stop().catch(() => undefined)));
-    for (const m of this.members) {
-      if (m.vip instanceof IpVipDriver) m.vip.close();
-      await m.transport.close();
-    }
+    await this.stopTrackers();
+    await Promise.all(this.members.map((m) => this.stopMember(m)));
   }
 }
 
