@@ -200,7 +200,13 @@ export class Connector implements SlotWaiter {
   private connect(): void {
     this.attemptAt = this.clock.now();
     const srv = this.server;
-    const idle = srv && this.retries === 0 ? this.client.reuseConnection?.(srv) : undefined;
+    const tlsSetup = srv?.cfg.ssl ? serverTls(srv.cfg, srv.log) : undefined;
+    const sni = tlsSetup?.serverName(this.client.sample ?? this.client.session);
+    let idle = srv && this.retries === 0 ? this.client.reuseConnection?.(srv) : undefined;
+    if (idle && tlsSetup && !tlsSetup.mayReuse(idle, sni)) {
+      idle.destroy();
+      idle = undefined;
+    }
     if (idle && srv) {
       srv.counters.countSession(this.attemptAt, this.clock.wallNow());
       this.state = 'ready';
@@ -217,15 +223,12 @@ export class Connector implements SlotWaiter {
     }
     const opts = this.connectOptions();
     // A TLS server's bytes are read by the TLS socket layered over this one.
-    const raw = net.connect(srv?.cfg.ssl ? { ...opts, onread: undefined } : opts);
+    const raw = net.connect(tlsSetup ? { ...opts, onread: undefined } : opts);
     const proxyVersion = srv?.cfg.sendProxy ?? 0;
     if (proxyVersion !== 0) {
       raw.write(proxyVersion === 1 ? encodeProxyV1(this.client.conn) : encodeProxyV2(this.client.conn));
     }
-    const sock =
-      srv?.cfg.ssl && opts.onread
-        ? serverTls(srv.cfg, srv.log).connect(raw, this.client.sample ?? this.client.session, opts.onread, srv.log)
-        : raw;
+    const sock = tlsSetup && srv && opts.onread ? tlsSetup.connect(raw, sni, opts.onread, srv.log) : raw;
     this.sock = sock;
     sock.once(sock === raw ? 'connect' : 'secureConnect', this.onConnect);
     sock.once('error', this.onError);

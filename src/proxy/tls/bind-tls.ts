@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import type { BindConfig, Mode, ProxyConfig } from '../../config/haproxy/model.js';
 import { ConfigCode, ConfigError } from '../../core/errors.js';
 import { type CertEntry, expandCrt, loadCertificate } from './certificates.js';
-import { checkTlsSupport } from './layer.js';
+import { TLS_LAYER_UNSUPPORTED, tlsLayerSupported } from './layer.js';
 
 /** HAProxy's SSL statistics of a frontend (stats module "ssl": ssl_sess, ssl_reused_sess, ssl_failed_handshake). */
 export interface TlsCounters {
@@ -146,6 +146,8 @@ export class FrontendTls {
     const loaded = new Map<string, CertEntry>();
     for (const bind of cfg.binds) {
       if (!bind.ssl) continue;
+      if (!tlsLayerSupported())
+        throw new ConfigError(ConfigCode.Unsupported, bind.loc, 'ssl', TLS_LAYER_UNSUPPORTED);
       checkAlpn(bind, cfg.mode);
       const certs = bind.ssl.crt.flatMap((path) => loadCrt(bind, path, loaded));
       this.binds.set(bind, new BindTls(bind, certs, this.counters));
@@ -173,7 +175,6 @@ function checkAlpn(bind: BindConfig, mode: Mode): void {
 
 function loadCrt(bind: BindConfig, path: string, loaded: Map<string, CertEntry>): CertEntry[] {
   try {
-    checkTlsSupport();
     return expandCrt(path).map((file) => {
       let c = loaded.get(file);
       if (!c) {

@@ -45,10 +45,12 @@ interface TlsInternals {
 
 const internals = (sock: tls.TLSSocket) => sock as unknown as TlsInternals & Record<symbol, unknown>;
 
-/** Throws when this Node release does not let TLS sockets read into a ReadPort. */
-export function checkTlsSupport(): void {
-  if (!SYMBOLS)
-    throw new Error('this Node.js release does not expose the socket read options hapair uses for TLS');
+export const TLS_LAYER_UNSUPPORTED =
+  'this Node.js release does not expose the socket read options hapair uses for TLS';
+
+/** Whether this Node release lets TLS sockets read into a ReadPort. */
+export function tlsLayerSupported(): boolean {
+  return SYMBOLS !== undefined;
 }
 
 /**
@@ -57,9 +59,9 @@ export function checkTlsSupport(): void {
  * reading on the next tick).
  */
 export function layerTls(sock: tls.TLSSocket, raw: net.Socket, onread: net.OnReadOpts): void {
-  checkTlsSupport();
+  if (!SYMBOLS) throw new Error(TLS_LAYER_UNSUPPORTED);
   const s = internals(sock);
-  const { buffer, gen, callback } = SYMBOLS!;
+  const { buffer, gen, callback } = SYMBOLS;
   const first = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;
   s[buffer] = first;
   s[gen] = typeof onread.buffer === 'function' ? onread.buffer : null;

@@ -52,26 +52,36 @@ export class ServerTls {
     this.sni = ssl.sni !== undefined ? compileSni(ssl.sni, cfg.loc) : undefined;
   }
 
-  /**
-   * Starts TLS over `raw` (connecting or connected). The returned socket
-   * emits 'secureConnect' once the server is verified, 'error' otherwise;
-   * a failure after the TCP connection succeeded is logged on `log`.
-   */
-  connect(
-    raw: net.Socket,
-    ctx: SampleContext | undefined,
-    onread: net.OnReadOpts,
-    log: Logger,
-  ): tls.TLSSocket {
+  /** The name for this connection (`sni`), undefined for none; RFC 6066 §3: never an IP address. */
+  serverName(ctx: SampleContext | undefined): string | undefined {
     const name = this.sni?.(ctx);
+    return name !== undefined && net.isIP(name) === 0 ? name : undefined;
+  }
+
+  /**
+   * Whether an idle connection may carry a request that wants `name`: HAProxy
+   * keys reusable server connections by their SNI, so a connection opened for
+   * one name never serves another.
+   */
+  mayReuse(sock: net.Socket, name: string | undefined): boolean {
+    const sent = (sock as { servername?: unknown }).servername;
+    return (typeof sent === 'string' && sent !== '' ? sent : undefined) === name;
+  }
+
+  /**
+   * Starts TLS over `raw` (connecting or connected), sending `name`. The
+   * returned socket emits 'secureConnect' once the server is verified,
+   * 'error' otherwise; a failure after the TCP connection succeeded is
+   * logged on `log`.
+   */
+  connect(raw: net.Socket, name: string | undefined, onread: net.OnReadOpts, log: Logger): tls.TLSSocket {
     const key = name ?? '';
     const session = this.sessions.get(key);
     const sock = tls.connect({
       socket: raw,
       secureContext: this.context,
       rejectUnauthorized: this.verify,
-      // RFC 6066 §3: a literal IP address is not a server name.
-      ...(name !== undefined && name !== '' && net.isIP(name) === 0 && { servername: name }),
+      ...(name !== undefined && { servername: name }),
       checkServerIdentity: (_host, cert) => (name ? tls.checkServerIdentity(name, cert) : undefined),
       ...(session && { session }),
     });
