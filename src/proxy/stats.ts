@@ -80,7 +80,8 @@ export function frontendRow(fe: Frontend, now: number): StatRow {
     svname: 'FRONTEND',
     scur: fe.sessions.size,
     smax: c.smax,
-    slim: fe.maxconn,
+    // No limit anywhere (no global or frontend maxconn): an empty field rather than 2^53 - 1.
+    slim: Number.isSafeInteger(fe.maxconn) && fe.maxconn < Number.MAX_SAFE_INTEGER ? fe.maxconn : undefined,
     stot: c.stot,
     bin: c.bytesIn,
     bout: c.bytesOut,
@@ -164,7 +165,8 @@ export function backendRow(be: Backend, now: number, wallNow: number): StatRow {
   const group = be.lbGroup();
   const eweight = group.servers.reduce((sum, s) => sum + s.eweight, 0);
   const uweight = group.servers.reduce((sum, s) => sum + s.uweight, 0);
-  const up = be.srvAct + be.srvBck > 0;
+  // stats.c: UP while some weight is usable, and for a backend without servers (a stats listener).
+  const up = be.srvAct + be.srvBck > 0 || be.servers.length === 0;
   return row({
     ...common(c, now, wallNow),
     pxname: be.name,

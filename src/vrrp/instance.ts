@@ -154,8 +154,23 @@ export class VrrpInstanceRunner {
 
   /** Starts listening and runs the startup transition (RFC 5798 §6.4.1). Throws when already started. */
   start(): void {
-    if (this.current !== 'INIT') throw new Error(`vrrp_instance ${this.name} already started`);
+    if (this.current !== 'INIT' || this.started)
+      throw new Error(`vrrp_instance ${this.name} already started`);
+    this.started = true;
     this.transport.onAdvert((adv) => this.receive(adv));
+    this.startWhenScriptsReported();
+  }
+
+  private started = false;
+
+  /**
+   * keepalived's num_script_init: an instance tracking a `vrrp_script` that
+   * has not reported yet (and has no `init_fail`) stays in INIT — no advert,
+   * no notify — until every tracked script has a first result.
+   */
+  private startWhenScriptsReported(): void {
+    if (this.current !== 'INIT' || !this.started) return;
+    for (const t of this.trackers.values()) if (t.kind === 'script' && t.value === undefined) return;
     this.recompute();
     this.dispatch({ type: 'startup' });
   }
@@ -215,6 +230,7 @@ export class VrrpInstanceRunner {
     }
     this.trackers.set(key, { ...t, value });
     if (this.current !== 'INIT') this.recompute();
+    else this.startWhenScriptsReported();
   }
 
   status(): VrrpInstanceStatus {

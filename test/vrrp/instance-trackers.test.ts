@@ -99,16 +99,19 @@ describe('VrrpInstanceRunner: trackers', () => {
     assert.deepEqual(b.runner.trackerKeys(), []);
   });
 
-  test('a weight 0 script without a result yet keeps the instance in FAULT from startup', () => {
-    const { clock, lan } = setup();
-    const a = box(lan, clock, '198.18.0.11', { trackScripts: [{ name: 'chk', reverse: false, loc }] }, [
-      script('chk', 0),
-    ]);
-    a.runner.start();
-    assert.equal(a.runner.state, 'FAULT');
-    assert.deepEqual(a.runner.status().reasons, ['script chk: no result yet']);
-    a.runner.setTrackerState('script:chk', true);
-    assert.equal(a.runner.state, 'BACKUP');
+  test('a script without a result yet keeps the instance in INIT, silent, until its first result (keepalived num_script_init)', () => {
+    for (const first of [true, false]) {
+      const { clock, lan } = setup();
+      const a = box(lan, clock, '198.18.0.11', { trackScripts: [{ name: 'chk', reverse: false, loc }] }, [
+        script('chk', 0),
+      ]);
+      a.runner.start();
+      clock.advance(5000);
+      assert.equal(a.runner.state, 'INIT');
+      assert.equal(a.runner.status().counters.advertsSent, 0);
+      a.runner.setTrackerState('script:chk', first);
+      assert.equal(a.runner.state, first ? 'BACKUP' : 'FAULT');
+    }
   });
 
   test('track_file and init_fail: weights and initial values come from their definitions', () => {

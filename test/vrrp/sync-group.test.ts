@@ -141,7 +141,9 @@ describe('vrrp_sync_group', () => {
       trackScripts: [{ name: 'chk', reverse: false, loc }],
     });
     one.vi1.runner.start();
-    assert.equal(one.vi1.runner.state, 'FAULT', 'script has no result yet');
+    assert.equal(one.vi1.runner.state, 'INIT', 'script has no result yet');
+    one.vi1.runner.setTrackerState('script:chk', false);
+    assert.equal(one.vi1.runner.state, 'FAULT');
     one.vi2.runner.start();
     assert.equal(one.vi2.runner.state, 'FAULT');
     one.vi1.runner.setTrackerState('script:chk', true);
