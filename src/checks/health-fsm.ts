@@ -51,7 +51,9 @@ export interface HealthState {
 export type HealthEvent =
   | { readonly type: 'check'; readonly result: CheckResult }
   | { readonly type: 'agent'; readonly result: CheckResult; readonly word?: AgentHealthWord }
-  | { readonly type: 'maint'; readonly on: boolean };
+  | { readonly type: 'maint'; readonly on: boolean }
+  /** `set server … health|agent …` (server.c cli_parse_set_server): counter and state forced. */
+  | { readonly type: 'force'; readonly source: 'health' | 'agent'; readonly op: OpState };
 
 export type HealthAction =
   /** `option log-health-checks`: the status or the health counter changed. */
@@ -93,7 +95,21 @@ export function step(p: HealthParams, s: HealthState, ev: HealthEvent): HealthSt
       return onAgent(p, s, ev.result, ev.word);
     case 'maint':
       return onMaint(p, s, ev.on);
+    case 'force':
+      return onForce(p, s, ev.source, ev.op);
   }
+}
+
+/**
+ * The counter goes to its top (up, stopping) or to 0 (down) and the state
+ * follows whatever the other check says (srv_set_running/stopping/stopped);
+ * a server in maintenance keeps its state.
+ */
+function onForce(p: HealthParams, s: HealthState, source: 'health' | 'agent', op: OpState): HealthStep {
+  const top = source === 'agent' ? AGENT_RISE + AGENT_FALL - 1 : p.rise + p.fall - 1;
+  const counter = op === 'down' ? 0 : top;
+  const next: HealthState = source === 'agent' ? { ...s, agentHealth: counter } : { ...s, health: counter };
+  return applyOp(next, s.maint ? undefined : op, 'cli', []);
 }
 
 function onCheck(p: HealthParams, s: HealthState, r: CheckResult): HealthStep {

@@ -52,13 +52,23 @@ function onBackup(c: StateCounts): string {
   return c.backup > 0 && c.active === 0 ? ' Running on backup.' : '';
 }
 
+/** srv_append_status(): the check's result, or a forced change's reason (`, changed from CLI`). */
+function causeSuffix(cause: CheckResult | string | undefined): string {
+  if (cause === undefined) return '';
+  return typeof cause === 'string' ? `, ${cause}` : checkInfoSuffix(cause);
+}
+
 /**
  * `Server be/srv is DOWN[, reason: …]. N active and M backup servers left. …`
  * `cause` is omitted (undefined) when `option log-health-checks` already logged
  * the check result, as HAProxy does (check_notify_cause).
  */
-export function serverDownMessage(ref: ServerRef, cause: CheckResult | undefined, c: StateCounts): string {
-  const why = cause ? checkInfoSuffix(cause) : '';
+export function serverDownMessage(
+  ref: ServerRef,
+  cause: CheckResult | string | undefined,
+  c: StateCounts,
+): string {
+  const why = causeSuffix(cause);
   return (
     `${serverLabel(ref)} is DOWN${why}. ${c.active} active and ${c.backup} backup servers left.` +
     `${onBackup(c)} ${c.sessions} sessions active, ${c.requeued} requeued, ${c.queued} remaining in queue.`
@@ -69,10 +79,10 @@ export function serverDownMessage(ref: ServerRef, cause: CheckResult | undefined
 export function serverOnlineMessage(
   ref: ServerRef,
   state: 'UP' | 'stopping',
-  cause: CheckResult | undefined,
+  cause: CheckResult | string | undefined,
   c: StateCounts,
 ): string {
-  const why = cause ? checkInfoSuffix(cause) : '';
+  const why = causeSuffix(cause);
   return (
     `${serverLabel(ref)} is ${state}${why}. ${c.active} active and ${c.backup} backup servers online.` +
     `${onBackup(c)} ${c.requeued} sessions requeued, ${c.queued} total in queue.`

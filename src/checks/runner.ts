@@ -45,6 +45,9 @@ import type {
 /** SRV_CHK_INTER_THRES: shorter intervals do not dictate the start-up spread. */
 const INTER_THRES = 1000;
 
+/** The reason HAProxy gives for a state forced on the runtime API (server.c cli_parse_set_server). */
+const CLI_REASON = 'changed from CLI';
+
 export interface HealthRunnerOptions {
   readonly config: HaproxyConfig;
   readonly sink: HealthSink;
@@ -65,6 +68,8 @@ interface Task {
   session?: CheckSession;
   running?: Promise<void>;
   last?: CheckResult;
+  /** `disable health|agent`: the check is not run until enabled again. */
+  disabled?: boolean;
 }
 
 interface Entry {
@@ -76,6 +81,8 @@ interface Entry {
   weight: number;
   /** Administrative DRAIN set by the agent (HAProxy logs a DOWN from drain as a notice). */
   drain: boolean;
+  /** `set server addr`: the server's address now, for checks that follow it. */
+  addr?: string;
   readonly health?: Task;
   readonly agent?: Task;
 }
@@ -158,6 +165,7 @@ export class HealthCheckRunner {
       health,
       rise,
       fall,
+      ...(t.disabled ? { disabled: true as const } : {}),
     });
     return {
       state: s.maint ? 'MAINT' : s.op === 'down' ? 'DOWN' : s.op === 'stopping' ? 'NOLB' : 'UP',
@@ -182,6 +190,54 @@ export class HealthCheckRunner {
     }
   }
 
+  /**
+   * `set server … health|agent up|stopping|down`: forces the counter and the
+   * state as HAProxy does; later results count from there. False when the
+   * server has no such check here (the agent: none configured).
+   */
+  force(
+    backend: string,
+    server: string,
+    source: 'health' | 'agent',
+    op: 'up' | 'stopping' | 'down',
+  ): boolean {
+    const e = this.entries.get(key(backend, server));
+    if (!e || this.stopped || (source === 'agent' && !e.agent)) return false;
+    this.apply(e, { type: 'force', source, op });
+    return true;
+  }
+
+  /**
+   * `enable|disable health|agent`: a disabled check stops running and leaves
+   * the server's state as it is; enabled again, it runs at once. False when
+   * the server has no such check configured.
+   */
+  setEnabled(backend: string, server: string, which: 'health' | 'agent', on: boolean): boolean {
+    const e = this.entries.get(key(backend, server));
+    const t = which === 'health' ? e?.health : e?.agent;
+    if (!e || !t) return false;
+    if (t.disabled === !on) return true;
+    t.disabled = !on;
+    if (!on) {
+      t.timer?.cancel();
+      t.timer = undefined;
+    } else if (this.started && !this.stopped && !t.running && !(which === 'health' && e.state.maint)) {
+      this.schedule(e, which, 0);
+    }
+    return true;
+  }
+
+  /** `set server addr`: checks without an address of their own follow the server's new one. */
+  setServerAddr(backend: string, server: string, host: string): void {
+    const e = this.entries.get(key(backend, server));
+    if (e) e.addr = host;
+  }
+
+  /** Where a check connects: its planned target, moved to the server's new address unless it has its own. */
+  private target<T extends { readonly host: string }>(e: Entry, planned: T, own: string | undefined): T {
+    return e.addr === undefined || own !== undefined ? planned : { ...planned, host: e.addr };
+  }
+
   private jitter(inter: number): number {
     const spread = this.opts.config.global.spreadChecks;
     if (spread <= 0) return 0;
@@ -199,7 +255,7 @@ export class HealthCheckRunner {
   }
 
   private run(e: Entry, which: 'health' | 'agent', t: Task): void {
-    if (this.stopped || t.running) return;
+    if (this.stopped || t.running || t.disabled) return;
     if (which === 'health' && e.state.maint) return;
     t.running = (which === 'health' ? this.runHealth(e, t) : this.runAgent(e, t))
       .catch((err: unknown) => {
@@ -208,7 +264,7 @@ export class HealthCheckRunner {
       .finally(() => {
         t.running = undefined;
         t.session = undefined;
-        if (this.stopped || (which === 'health' && e.state.maint)) return;
+        if (this.stopped || t.disabled || (which === 'health' && e.state.maint)) return;
         const inter =
           which === 'health' ? nextHealthInterval(e.plan.params, e.state) : nextAgentInterval(e.plan.params);
         this.schedule(e, which, inter + this.jitter(inter));
@@ -223,11 +279,8 @@ export class HealthCheckRunner {
       result = await runExternal(plan.spec, this.commands, plan.timeoutMs, this.clock, curconn);
     } else {
       t.session = new CheckSession(this.clock);
-      result = await runRules(
-        plan.rules,
-        { clock: this.clock, target: plan.target, timing: plan.timing },
-        t.session,
-      );
+      const target = this.target(e, plan.target, e.plan.server.check.addr);
+      result = await runRules(plan.rules, { clock: this.clock, target, timing: plan.timing }, t.session);
     }
     if (result === undefined || this.stopped) return;
     t.last = result;
@@ -241,11 +294,9 @@ export class HealthCheckRunner {
       line = l;
     });
     t.session = new CheckSession(this.clock);
-    const result = await runRules(
-      rules,
-      { clock: this.clock, target: plan.target, timing: plan.timing },
-      t.session,
-    );
+    const c = e.plan.server.check;
+    const target = this.target(e, plan.target, c.agent?.addr ?? c.addr);
+    const result = await runRules(rules, { clock: this.clock, target, timing: plan.timing }, t.session);
     if (result === undefined || this.stopped) return;
     if (result.status !== 'L7OK') {
       t.last = result;
@@ -301,7 +352,11 @@ export class HealthCheckRunner {
     }
     const source = a.cause === 'agent' ? e.agent : a.cause === 'health' ? e.health : undefined;
     const check = source?.last;
-    const info = { cause: a.cause, ...(check ? { check } : {}) };
+    const info = {
+      cause: a.cause,
+      ...(check ? { check } : {}),
+      ...(a.cause === 'cli' ? { reason: CLI_REASON } : {}),
+    };
     const { backend, server } = e.ref;
     if (a.type === 'down') this.opts.sink.serverDown(backend, server, info);
     else if (a.type === 'up') this.opts.sink.serverUp(backend, server, info);
@@ -310,7 +365,7 @@ export class HealthCheckRunner {
     if (a.cause === 'admin') return;
     const c = this.counts(e);
     // check_notify_cause(): with log-health-checks the reason was already logged.
-    const why = logChecks ? undefined : check;
+    const why = a.cause === 'cli' ? CLI_REASON : logChecks ? undefined : check;
     if (a.type === 'down') {
       const wasStopping = before.op === 'stopping' || e.drain;
       this.emit(e, wasStopping ? 'notice' : 'alert', serverDownMessage(e.ref, why, c));

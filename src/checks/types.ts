@@ -65,13 +65,15 @@ export interface AgentUpdate {
   readonly admin?: ServerAdminState;
 }
 
-/** Why the operational state changed. */
-export type StateChangeCause = 'health' | 'agent' | 'admin';
+/** Why the operational state changed (`cli`: `set server … health|agent` forced it). */
+export type StateChangeCause = 'health' | 'agent' | 'admin' | 'cli';
 
 export interface StateChangeInfo {
   readonly cause: StateChangeCause;
   /** Result of the check that caused the change (absent for admin changes). */
   readonly check?: CheckResult;
+  /** The reason given with a forced change (`changed from CLI`). */
+  readonly reason?: string;
 }
 
 /**
@@ -120,6 +122,8 @@ export interface CheckStatusView {
   readonly health: number;
   readonly rise: number;
   readonly fall: number;
+  /** `disable health|agent` cleared HAProxy's CHK_ST_ENABLED: the check does not run. */
+  readonly disabled?: true;
 }
 
 export interface ServerCheckStatus {

@@ -40,12 +40,12 @@ export function healthSinkFor(target: ServerStateTarget, onHealth?: () => void):
     onHealth?.();
   };
   return {
-    serverUp: (b, s) => health(b, s, true, 'health check passed'),
+    serverUp: (b, s, info) => health(b, s, true, info.reason ?? 'health check passed'),
     // HAProxy's NOLB state (a conditional pass, L7OKC): the server stays up for
     // persistent traffic but takes no new load-balanced sessions, as with drain.
     serverStopping: (b, s) => void target.setServerAdminState(b, s, 'drain'),
     serverDown: (b, s, info) =>
-      health(b, s, false, info.check?.info ?? info.check?.status ?? 'health check failed'),
+      health(b, s, false, info.reason ?? info.check?.info ?? info.check?.status ?? 'health check failed'),
     agentUpdate: (b, s, u) => {
       if (u.weight !== undefined) target.setServerWeight(b, s, u.weight);
       if (u.admin !== undefined) target.setServerAdminState(b, s, u.admin);

@@ -1,8 +1,9 @@
 /**
- * Serves `stats enable` pages from the HTTP data path: the engine's
- * statsHandler calls the page renderer of src/ops with the live counters, the
- * VRRP view (refreshed from the VRRP process every second, since the handler
- * is synchronous) and `stats admin if COND`.
+ * Serves `stats enable` pages and `http-request use-service
+ * prometheus-exporter` from the HTTP data path: the engine's statsHandler
+ * calls the renderers of src/ops with the live counters, the process info,
+ * the VRRP view (refreshed from the VRRP process every second, since the
+ * handler is synchronous) and, for pages, `stats admin if COND`.
  */
 
 import type { HealthCheckRunner } from '../checks/runner.js';
@@ -11,6 +12,7 @@ import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
 import type { InfoFields } from '../ops/info.js';
+import { handlePrometheusRequest } from '../ops/prometheus-service.js';
 import { handleStatsRequest } from '../ops/stats-page.js';
 import type { ProxyControl, VrrpView } from '../ops/types.js';
 import type { ProxyEngine } from '../proxy/engine.js';
@@ -88,9 +90,12 @@ export class StatsPages {
 
   readonly handler = (req: StatsHttpRequest): StatsHttpResponse => {
     const { control, info } = this;
-    if (!control || !info || !req.proxy.stats)
-      return { status: 503, headers: {}, body: 'statistics not ready\n' };
+    if (!control || !info) return { status: 503, headers: {}, body: 'statistics not ready\n' };
     try {
+      if (req.service === 'prometheus-exporter')
+        return handlePrometheusRequest(req, { control, vrrp: this.vrrp, info: info() });
+      if (req.service !== undefined || !req.proxy.stats)
+        return { status: 503, headers: {}, body: `no statistics page or service here\n` };
       return handleStatsRequest(req, {
         stats: req.proxy.stats,
         proxy: req.proxy.name,

@@ -62,6 +62,10 @@ function setAddr(ctx: RuntimeContext, srv: ServerView, args: readonly string[]):
   const change = parseAddrChange(srv, addr, args[5] === 'port' ? args[6] : undefined);
   if (typeof change === 'string') return change;
   if (change.host === undefined && change.port === undefined) return change.message;
+  // The connector reads the port from the configuration; the address alone moves.
+  if (change.port !== undefined) return notSupported("'set server <srv> addr <ip> port <port>'");
+  if (srv.host === '')
+    return "Update for the current server address family is only supported through configuration file by 'stats socket command'\n";
   const r = ctx.deps.control.setServerAddr(srv.backend, srv.name, change.host ?? srv.host, change.port);
   return r.ok ? change.message : resultText(r, "'set server <srv> addr'");
 }

@@ -1,9 +1,10 @@
 /**
  * ProxyControl over a ProxyEngine and, when checks run, the health-check
- * runner. What neither can do yet is answered `unsupported` rather than
- * approximated: run-time limits (maxconn, rate limits), server addresses,
- * dynamic servers, forcing a checked server's health or agent, and enabling
- * or disabling checks.
+ * runner: a checked server's health and agent are forced, and its checks
+ * enabled or disabled, through the runner, which owns them. What neither can
+ * do yet is answered `unsupported` rather than approximated: a frontend's
+ * maxconn, the session rate limit, a server's port, NOLB on an unchecked
+ * server, and dynamic servers.
  */
 import type { HaproxyConfig, ServerAdminState } from '../config/haproxy/model.js';
 import { type ListenerStateEvent, listenerKey, type ProxyEngine } from '../proxy/engine.js';
@@ -11,6 +12,7 @@ import type { Frontend } from '../proxy/frontend.js';
 import type { Server } from '../proxy/server.js';
 import type { Session } from '../proxy/session.js';
 import type { StatRow } from '../proxy/stat-fields.js';
+import { formatAddress } from '../proxy/stats.js';
 import { clearEngineCounters } from './engine-counters.js';
 import { type CheckStatusSource, serverView, sessionView, withCheckColumns } from './engine-views.js';
 import { sessionId } from './session-ids.js';
@@ -28,6 +30,12 @@ import type {
 export interface CheckControl extends CheckStatusSource {
   /** Pauses checks while a server is in maintenance, resumes them after. */
   setMaintenance(backend: string, server: string, on: boolean): void;
+  /** Forces a check's counter and the server's state; false when the server has no such check. */
+  force(backend: string, server: string, source: 'health' | 'agent', op: 'up' | 'stopping' | 'down'): boolean;
+  /** `enable|disable health|agent`; false when the check is not configured. */
+  setEnabled(backend: string, server: string, which: 'health' | 'agent', on: boolean): boolean;
+  /** Checks without an address of their own follow the server's new one. */
+  setServerAddr(backend: string, server: string, host: string): void;
 }
 
 export interface EngineControlOptions {
@@ -52,6 +60,8 @@ export class EngineControl implements ProxyControl {
   readonly config: HaproxyConfig;
   /** Servers whose admin state changed at run time (out of the configuration's maintenance). */
   private readonly touched = new Set<Server>();
+  /** Servers given a new address by `set server addr`, whose `addr` column follows it. */
+  private readonly moved = new Set<Server>();
 
   constructor(
     private readonly engine: ProxyEngine,
@@ -96,7 +106,8 @@ export class EngineControl implements ProxyControl {
     return this.engine.stats().map((row) => {
       const named = typeof row.pxname === 'string' && typeof row.svname === 'string';
       const s = named ? this.find(String(row.pxname), String(row.svname)) : undefined;
-      return withCheckColumns(row, s ? this.view(s) : undefined);
+      const out = withCheckColumns(row, s ? this.view(s) : undefined);
+      return s && this.moved.has(s) ? { ...out, addr: movedAddr(s) } : out;
     });
   }
 
@@ -137,9 +148,9 @@ export class EngineControl implements ProxyControl {
       cumReq: frontRows.reduce((n, r) => n + (typeof r.req_tot === 'number' ? r.req_tot : 0), 0),
       connRate: Math.floor(sum((fe) => fe.counters.connRate.read(now))),
       sessRate: Math.floor(sum((fe) => fe.counters.sessRate.read(now))),
-      maxconn: g.maxconn,
+      maxconn: this.engine.globalMaxconn,
       hardMaxconn: g.maxconn,
-      sessRateLimit: g.rateLimitSessions ?? 0,
+      sessRateLimit: this.engine.globalSessionRate,
       listeners: sum((fe) => fe.listeners.filter((l) => l.state !== 'closed').length),
       stopping: this.opts.stopping?.() ?? false,
     };
@@ -158,10 +169,54 @@ export class EngineControl implements ProxyControl {
   setServerHealth(b: string, s: string, health: 'up' | 'stopping' | 'down'): ControlResult {
     const srv = this.find(b, s);
     if (!srv) return { ok: false, reason: 'No such server.' };
-    // The engine has no NOLB state; and a checked server's health belongs to the check
-    // runner, whose next results would not restart from a forced state as HAProxy's do.
-    if (health === 'stopping' || srv.cfg.check.enabled) return LATER;
+    // The engine has no NOLB state (server.ts knows up and down only).
+    if (health === 'stopping') return LATER;
+    // A checked server's health belongs to the runner: its next results count from the forced state.
+    if (this.opts.checks?.force(b, s, 'health', health)) return OK;
+    // Without the runner here (a worker: checks run in the master) it is not ours to force.
+    if (srv.cfg.check.enabled || srv.cfg.check.agent) return LATER;
     return result(this.engine.setServerHealth(b, s, health === 'up', 'changed from CLI'));
+  }
+
+  setServerAgent(b: string, s: string, up: boolean): ControlResult {
+    if (this.opts.checks?.force(b, s, 'agent', up ? 'up' : 'down')) return OK;
+    return { ok: false, reason: 'agent checks are not enabled on this server.' };
+  }
+
+  setCheckEnabled(b: string, s: string, which: 'health' | 'agent', on: boolean): ControlResult {
+    if (this.opts.checks?.setEnabled(b, s, which, on)) return OK;
+    return {
+      ok: false,
+      reason:
+        which === 'health'
+          ? 'Health check was not configured on this server, cannot enable.'
+          : 'Agent was not configured on this server, cannot enable.',
+    };
+  }
+
+  setServerMaxconn(b: string, s: string, maxconn: number): ControlResult {
+    return result(this.engine.setServerMaxconn(b, s, maxconn));
+  }
+
+  setFrontendMaxconn(frontend: string, maxconn: number): ControlResult {
+    return result(this.engine.setFrontendMaxconn(frontend, maxconn));
+  }
+
+  setGlobalMaxconn(maxconn: number): ControlResult {
+    this.engine.setGlobalMaxconn(maxconn);
+    return OK;
+  }
+
+  /** The address only: the connector reads the port from the configuration. */
+  setServerAddr(b: string, s: string, host: string, port: number | undefined): ControlResult {
+    const srv = this.find(b, s);
+    if (!srv) return { ok: false, reason: 'No such server.' };
+    if (port !== undefined && port !== srv.cfg.addr.port) return LATER;
+    const r = this.engine.setServerAddr(b, s, host);
+    if (!r.ok) return r;
+    this.moved.add(srv);
+    this.opts.checks?.setServerAddr(b, s, host);
+    return OK;
   }
 
   setServerWeight(b: string, s: string, weight: number): ControlResult {
@@ -210,33 +265,24 @@ export class EngineControl implements ProxyControl {
     clearEngineCounters(this.engine, this.frontends(), this.backends(), all);
   }
 
-  setServerAgent(): ControlResult {
-    return LATER;
+  setGlobalSessionRate(limit: number): ControlResult {
+    this.engine.setGlobalSessionRate(limit);
+    return OK;
   }
-  setServerAddr(): ControlResult {
-    return LATER;
-  }
-  setServerMaxconn(): ControlResult {
-    return LATER;
-  }
-  setCheckEnabled(): ControlResult {
-    return LATER;
-  }
-  setFrontendMaxconn(): ControlResult {
-    return LATER;
-  }
-  setGlobalMaxconn(): ControlResult {
-    return LATER;
-  }
-  setGlobalSessionRate(): ControlResult {
-    return LATER;
-  }
+
   addServer(): ControlResult {
     return LATER;
   }
   delServer(): ControlResult {
     return LATER;
   }
+}
+
+/** `show stat`'s addr column for a server moved at run time: its new address, the configured port. */
+function movedAddr(s: Server): string {
+  const a = s.cfg.addr;
+  const host = s.connectHost ?? a.host;
+  return formatAddress({ ...a, family: host.includes(':') ? 'ipv6' : 'ipv4', host });
 }
 
 /** The runtime API's ProxyControl for a running engine (and its check runner). */

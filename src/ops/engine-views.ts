@@ -92,8 +92,10 @@ export function serverView(s: Server, inp: ViewInputs): ServerView {
     forcedId: forced(s.id, s.index),
     backendForcedId: forced(s.backend.id, inp.backendPosition),
     rise: s.cfg.check.rise,
-    ...(cs?.check ? { check: checkView(cs.check, true, paused, s.cfg.check.port, s.cfg.check.addr) } : {}),
-    ...(cs?.agent ? { agent: checkView(cs.agent, true, false, agent?.port, agent?.addr) } : {}),
+    ...(cs?.check
+      ? { check: checkView(cs.check, !cs.check.disabled, paused, s.cfg.check.port, s.cfg.check.addr) }
+      : {}),
+    ...(cs?.agent ? { agent: checkView(cs.agent, !cs.agent.disabled, false, agent?.port, agent?.addr) } : {}),
   };
 }
 
@@ -133,17 +135,28 @@ function checkColumns(prefix: 'check' | 'agent', c: CheckView): Partial<Record<S
   };
 }
 
-/** Fills the check columns the engine left empty; the engine's own values win. */
+/** Columns HAProxy reports only while the health check is enabled (stats_fill_sv_stats). */
+const HEALTH_ONLY: readonly StatField[] = ['chkfail', 'chkdown', 'downtime', 'check_rise', 'check_fall'];
+
+/**
+ * Fills the check columns the engine left empty; the engine's own values win.
+ * A check disabled on the runtime API reports nothing, and an UP server whose
+ * health check is disabled reads `no check` (SRV_STATS_STATE_NO_CHECK).
+ */
 export function withCheckColumns(row: StatRow, v: ServerView | undefined): StatRow {
   if (row.type !== STAT_TYPE.server || !v || (!v.check && !v.agent)) return row;
   const extra = {
-    ...(v.agent ? checkColumns('agent', v.agent) : {}),
-    ...(v.check ? checkColumns('check', v.check) : {}),
+    ...(v.agent?.enabled ? checkColumns('agent', v.agent) : {}),
+    ...(v.check?.enabled ? checkColumns('check', v.check) : {}),
   };
   const out = { ...row } as Record<StatField, StatValue>;
   for (const [k, val] of Object.entries(extra) as [StatField, StatValue][]) {
     if (out[k] === undefined) out[k] = val;
   }
   if (v.check?.enabled) out.status = transitional(out.status, v.check);
+  else if (v.check) {
+    for (const k of HEALTH_ONLY) out[k] = undefined;
+    if (out.status === 'UP') out.status = 'no check';
+  }
   return out;
 }

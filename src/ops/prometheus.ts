@@ -247,20 +247,48 @@ function vrrpFamilies(vrrp: readonly VrrpView[]): string {
   );
 }
 
-/** The whole exposition; `info` adds the haproxy_process_* families. */
+/** promex's scopes (`global` is the haproxy_process_* families), plus hapair's `vrrp`. */
+export type PrometheusScope = 'global' | 'frontend' | 'backend' | 'server' | 'vrrp';
+
+export const ALL_SCOPES: ReadonlySet<PrometheusScope> = new Set([
+  'global',
+  'frontend',
+  'backend',
+  'server',
+  'vrrp',
+]);
+
+/** What one scrape asks for (the exporter's query string, prometheus-service.ts). */
+export interface PrometheusSelection {
+  readonly scopes: ReadonlySet<PrometheusScope>;
+  /** Keeps a family by its metric name; all when absent. */
+  readonly keep?: (metric: string) => boolean;
+}
+
+/** Drops the families `keep` refuses; each family starts with its `# HELP` line. */
+function keepFamilies(text: string, keep: (metric: string) => boolean): string {
+  return text
+    .split(/(?=^# HELP )/m)
+    .filter((f) => keep(f.slice('# HELP '.length, f.indexOf(' ', '# HELP '.length))))
+    .join('');
+}
+
+/** The whole exposition, or the scopes `sel` names; `info` adds the haproxy_process_* families. */
 export function renderPrometheus(
   rows: readonly StatRow[],
   vrrp: readonly VrrpView[],
   info?: InfoFields,
+  sel: PrometheusSelection = { scopes: ALL_SCOPES },
 ): string {
-  return (
-    (info ? processFamilies(info) : '') +
-    kindFamilies('F', rows) +
-    kindFamilies('B', rows) +
-    kindFamilies('S', rows) +
-    vrrpFamilies(vrrp)
-  );
+  const on = (s: PrometheusScope) => sel.scopes.has(s);
+  const text =
+    (info && on('global') ? processFamilies(info) : '') +
+    (on('frontend') ? kindFamilies('F', rows) : '') +
+    (on('backend') ? kindFamilies('B', rows) : '') +
+    (on('server') ? kindFamilies('S', rows) : '') +
+    (on('vrrp') ? vrrpFamilies(vrrp) : '');
+  return sel.keep ? keepFamilies(text, sel.keep) : text;
 }
 
-/** The Content-Type of this exposition format. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The Content-Type HAProxy's exporter answers with (promex_send_headers). */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';

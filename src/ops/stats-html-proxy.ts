@@ -118,13 +118,21 @@ const GROUPS =
   '<th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th><th colspan=2>Bytes</th>' +
   '<th colspan=2>Denied</th><th colspan=3>Errors</th><th colspan=2>Warnings</th><th colspan=9>Server</th></tr>\n';
 
+/** HAProxy 2.6's action list (stats.c stats_dump_html_px_end), then hapair's weight change. */
 const ACTION_OPTIONS: readonly [string, string][] = [
   ['', ''],
   ['ready', 'Set state to READY'],
   ['drain', 'Set state to DRAIN'],
   ['maint', 'Set state to MAINT'],
+  ['dhlth', 'Health: disable checks'],
+  ['ehlth', 'Health: enable checks'],
   ['hrunn', 'Health: force UP'],
+  ['hnolb', 'Health: force NOLB'],
   ['hdown', 'Health: force DOWN'],
+  ['dagent', 'Agent: disable checks'],
+  ['eagent', 'Agent: enable checks'],
+  ['arunn', 'Agent: force UP'],
+  ['adown', 'Agent: force DOWN'],
   ['shutdown', 'Kill Sessions'],
   ['weight', 'Set weight to (N or N%):'],
 ];

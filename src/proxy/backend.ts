@@ -292,6 +292,17 @@ export class Backend {
     return undefined;
   }
 
+  /**
+   * `set maxconn server` (server.c server_parse_maxconn_change_request): a
+   * static limit (minconn = maxconn) moves both, a dynamic one only maxconn;
+   * connections waiting in the queues may then take the freed slots.
+   */
+  setMaxconn(srv: Server, maxconn: number): void {
+    if (srv.minconn === srv.maxconn) srv.minconn = maxconn;
+    srv.maxconn = maxconn;
+    this.processQueue(srv);
+  }
+
   private stateChanged(srv: Server, wasUsable: boolean, reason: string): void {
     const now = this.clock.now();
     const running = srv.running();

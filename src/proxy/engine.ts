@@ -27,6 +27,7 @@ import { httpMode } from './http/mode.js';
 import './http/auth/fetches.js';
 import { installUserlists } from './http/auth/userlists.js';
 import { compileHttpRules } from './http/rules/compile.js';
+import { takeIdle } from './http/server-conn.js';
 import { Listener } from './listener.js';
 import type { ModeContext, ModeHandler } from './mode.js';
 import { FreqCounter } from './rate.js';
@@ -95,6 +96,10 @@ export class ProxyEngine extends EventEmitter {
   private readonly waiting = new Set<Listener>();
   private readonly globalRate = new FreqCounter();
   private actconn = 0;
+  /** The process-wide connection limit (global maxconn; `set maxconn global` changes it), 0 for none. */
+  private maxconn: number;
+  /** Sessions per second the process accepts (`set rate-limit sessions global` changes it), 0 for none. */
+  private sessRateLimit: number;
   private warmupTimer: TimerHandle | undefined;
   private stopped = false;
   private readonly logSink: ((frontend: string, line: string) => void) | undefined;
@@ -107,6 +112,8 @@ export class ProxyEngine extends EventEmitter {
     this.clock = opts.clock ?? realClock;
     this.logSink = opts.logSink;
     this.statsHandler = opts.statsHandler;
+    this.maxconn = cfg.global.maxconn;
+    this.sessRateLimit = cfg.global.rateLimitSessions ?? 0;
     const modes = new Map<Mode, ModeHandler>([['tcp', tcpMode], ['http', httpMode], ...(opts.modes ?? [])]);
     // Userlists first: `http_auth*` ACLs check their userlist when they compile.
     installUserlists(cfg.userlists);
@@ -197,9 +204,8 @@ export class ProxyEngine extends EventEmitter {
 
   private mayAcceptGlobally(): number {
     if (this.stopped) return -1;
-    const g = this.cfg.global;
-    if (g.maxconn > 0 && this.actconn >= g.maxconn) return -1;
-    return g.rateLimitSessions ? this.globalRate.delayFor(this.clock.now(), g.rateLimitSessions) : 0;
+    if (this.maxconn > 0 && this.actconn >= this.maxconn) return -1;
+    return this.sessRateLimit ? this.globalRate.delayFor(this.clock.now(), this.sessRateLimit) : 0;
   }
 
   private wakeListeners(): void {
@@ -339,6 +345,62 @@ export class ProxyEngine extends EventEmitter {
     if (err) return { ok: false, reason: err };
     this.scheduleWarmup();
     return { ok: true };
+  }
+
+  /** `set maxconn server`: the server's new limit; waiting connections may take the freed slots. */
+  setServerMaxconn(backend: string, server: string, maxconn: number): SetResult {
+    const t = this.server(backend, server);
+    if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
+    t.be.setMaxconn(t.srv, maxconn);
+    return { ok: true };
+  }
+
+  /**
+   * `set server addr`: new connections go to `host` (an IP address; the port
+   * stays the configured one). Idle connections to the old address are
+   * closed (server.c srv_cleanup_connections); those in use finish.
+   */
+  setServerAddr(backend: string, server: string, host: string): SetResult {
+    const t = this.server(backend, server);
+    if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
+    const f = t.srv.cfg.addr.family;
+    if (f !== 'ipv4' && f !== 'ipv6' && f !== 'hostname')
+      return { ok: false, reason: `server ${backend}/${server} has no IP address to change` };
+    t.srv.connectHost = host;
+    for (let c = takeIdle(t.srv); c; c = takeIdle(t.srv)) c.sock?.destroy();
+    return { ok: true };
+  }
+
+  /** The global maxconn in force (0: no limit). */
+  get globalMaxconn(): number {
+    return this.maxconn;
+  }
+
+  /** `set maxconn global` (cli.c): the new limit, and listeners waiting for a slot try again. */
+  setGlobalMaxconn(maxconn: number): void {
+    this.maxconn = maxconn;
+    this.wakeListeners();
+  }
+
+  /** `set maxconn frontend` (cli.c cli_parse_set_maxconn_frontend): the new limit, waiting listeners retry. */
+  setFrontendMaxconn(name: string, maxconn: number): SetResult {
+    const fe = this.frontends.get(name);
+    if (!fe) return { ok: false, reason: 'No such frontend.' };
+    // 0 falls back to the process limit, as a frontend without `maxconn` does.
+    fe.maxconn = maxconn > 0 ? maxconn : this.maxconn || Number.MAX_SAFE_INTEGER;
+    this.wakeListeners();
+    return { ok: true };
+  }
+
+  /** The global session rate limit in force (0: none). */
+  get globalSessionRate(): number {
+    return this.sessRateLimit;
+  }
+
+  /** `set rate-limit sessions global` (cli.c cli_parse_set_ratelimit): 0 lifts the limit. */
+  setGlobalSessionRate(limit: number): void {
+    this.sessRateLimit = limit;
+    this.wakeListeners();
   }
 
   /** Stop accepting (reload): connections wait in the kernel queues, nothing is refused. */

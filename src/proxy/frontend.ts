@@ -64,7 +64,8 @@ export class Frontend implements ListenerOwner {
   readonly counters = new ProxyCounters();
   /** TLS termination of the `ssl` binds, undefined when there are none. */
   readonly tls: FrontendTls | undefined;
-  readonly maxconn: number;
+  /** The frontend's session limit; `set maxconn frontend` changes it at run time. */
+  maxconn: number;
   readonly listeners: Listener[] = [];
   /** Open sessions (HAProxy's feconn is their count). */
   readonly sessions = new Set<Session>();
@@ -98,9 +99,10 @@ export class Frontend implements ListenerOwner {
       if (!be) throw new ConfigError(ConfigCode.UnknownRef, loc, 'use_backend', `unknown backend '${name}'`);
       return be;
     };
-    // In mode http the switching rules run once the request head is parsed (layer 7).
+    // In mode http the switching rules run once the request head is parsed (layer 7); in
+    // mode tcp once the session exists, after the PROXY header and TLS handshake (layer 5).
     const switchStage = {
-      maxLayer: cfg.mode === 'http' ? 'l7' : 'l4',
+      maxLayer: cfg.mode === 'http' ? 'l7' : 'l5',
       stage: `use_backend (mode ${cfg.mode})`,
     } as const;
     this.switching = cfg.useBackends.map((u) => {

@@ -19,7 +19,11 @@ export interface ModeContext {
   readonly maxhdr?: number;
   /** Connections open in the process (HAProxy's actconn, for log lines). */
   readonly actconn?: () => number;
-  /** Answers requests for a `stats uri` (http/stats-hook.ts); without it they get a 503. */
+  /**
+   * Answers the requests served by the process itself rather than a server:
+   * a `stats uri` page (http/stats-hook.ts) and an `http-request use-service`
+   * applet (`service` set). Without it they get a 503.
+   */
   readonly statsHandler?: (req: StatsHttpRequest) => StatsHttpResponse;
   /** Where traffic log lines go (`option httplog`/`tcplog`); the engine logger at info when absent. */
   readonly emitLog?: (frontend: string, line: string) => void;
@@ -36,8 +40,10 @@ export interface StatsHttpRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: string;
   readonly src: string;
-  /** The proxy whose `stats` settings apply. */
+  /** The proxy whose `stats` settings apply, or whose `use-service` rule matched. */
   readonly proxy: ProxyConfig;
+  /** The `use-service` applet asked for (`prometheus-exporter`); absent for a stats page. */
+  readonly service?: string;
 }
 
 export interface StatsHttpResponse {

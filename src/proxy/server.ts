@@ -26,8 +26,9 @@ export class Server {
   readonly log: Logger;
   readonly queue = new PendQueue();
   readonly counters = new ProxyCounters();
-  readonly maxconn: number;
-  readonly minconn: number;
+  /** Connection limits; `set maxconn server` changes them (Backend.setMaxconn). */
+  maxconn: number;
+  minconn: number;
   readonly maxqueue: number;
 
   health: ServerHealth = 'up';

@@ -332,9 +332,12 @@ describe('mode http: monitoring', () => {
     assert.equal(be.accepted, 0);
   });
 
-  it('refuses settings not served yet (capture) at start', async () => {
-    const p = httpProxy(1, { captures: [{ side: 'request', header: 'Host', len: 20 }] });
-    await assert.rejects(runEngine(makeConfig([p])), /capture/);
+  it('refuses settings not served yet (monitor fail) at start', async () => {
+    const loc = { file: 't.cfg', line: 9 };
+    const p = httpProxy(1, {
+      monitorFail: [{ polarity: 'if', or: [[{ acl: 'TRUE', negate: false }]], loc }],
+    });
+    await assert.rejects(runEngine(makeConfig([p])), /monitor fail/);
   });
 });
 

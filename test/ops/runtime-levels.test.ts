@@ -14,6 +14,9 @@ const DENIED = 'Permission denied\n\n';
 const ADMIN_ONLY = [
   'set weight be/s1 1',
   'set server be/s1 state ready',
+  'set server be/s1 health up',
+  'set server be/s1 agent up',
+  'set server be/s1 addr 127.0.0.1',
   'set maxconn server be/s1 10',
   'set maxconn frontend fe 10',
   'set maxconn global 100',

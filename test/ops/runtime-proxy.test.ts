@@ -71,24 +71,31 @@ describe('frontend, limit, counter and session commands', () => {
     assert.equal(await cmd('set maxconn frontend zz 5'), 'No such frontend.\n\n');
   });
 
-  it('validates limits, then says run-time limits are not supported yet', async () => {
+  it('validates limits, sets the global ones and says what is not supported yet', async () => {
+    const info = async (field: string) =>
+      (await cmd('show info')).split('\n').find((l) => l.startsWith(`${field}: `));
     assert.equal(await cmd('set maxconn frontend fe'), 'Integer value expected.\n\n');
     assert.equal(await cmd('set maxconn frontend fe -1'), 'Value out of range.\n\n');
-    assert.equal(
-      await cmd('set maxconn frontend fe 10'),
-      "'set maxconn frontend' is not supported by hapair yet.\n\n",
-    );
+    const slim = async () => {
+      const rows = (await cmd('show stat')).split('\n');
+      const head = rows[0]!.replace(/^# /, '').split(',');
+      const fe = rows.find((r) => r.startsWith('fe,FRONTEND,'))!.split(',');
+      return fe[head.indexOf('slim')];
+    };
+    assert.equal(await cmd('set maxconn frontend fe 10'), '\n');
+    assert.equal(await slim(), '10');
     assert.equal(await cmd('set maxconn global'), 'Expects an integer value.\n\n');
     assert.equal(await cmd('set maxconn global 5000'), 'Value out of range.\n\n');
-    assert.equal(
-      await cmd('set maxconn global 900'),
-      "'set maxconn global' is not supported by hapair yet.\n\n",
-    );
+    assert.equal(await cmd('set maxconn global 900'), '\n');
+    assert.equal(await info('Maxconn'), 'Maxconn: 900');
+    assert.equal(await info('Hard_maxconn'), 'Hard_maxconn: 1000');
+    assert.equal(await cmd('set maxconn global 0'), '\n');
+    assert.equal(await info('Maxconn'), 'Maxconn: 1000');
     assert.equal(await cmd('set rate-limit sessions global'), 'Expects an integer value.\n\n');
-    assert.equal(
-      await cmd('set rate-limit sessions global 100'),
-      "'set rate-limit sessions global' is not supported by hapair yet.\n\n",
-    );
+    assert.equal(await cmd('set rate-limit sessions global 100'), '\n');
+    assert.equal(await info('SessRateLimit'), 'SessRateLimit: 100');
+    assert.equal(await cmd('set rate-limit sessions global 0'), '\n');
+    assert.equal(await info('SessRateLimit'), 'SessRateLimit: 0');
     assert.equal(
       await cmd('set rate-limit connections global 5'),
       "'set rate-limit connections global' is not supported by hapair yet.\n\n",

@@ -13,7 +13,14 @@ import type { AclDef, Condition } from '../../src/config/haproxy/model.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { AclCompiler } from '../../src/proxy/acl/compile.js';
 import '../../src/proxy/acl/fetches-l4.js';
-import { IpSet, parseIp, parseNetwork } from '../../src/proxy/acl/ip.js';
+import {
+  embeddedV4,
+  formatIPv4,
+  IpSet,
+  parseIPv4Abbrev,
+  parseIp,
+  parseNetwork,
+} from '../../src/proxy/acl/ip.js';
 import { registerFetch } from '../../src/proxy/acl/registry.js';
 import type { ConnInfo, SampleContext } from '../../src/proxy/acl/types.js';
 import { acl, cond } from '../helpers/model.js';
@@ -41,6 +48,57 @@ describe('IP networks', () => {
       assert.equal(parseIp(bad), undefined, bad);
     }
     assert.equal(typeof parseNetwork('10.0.0.0/33'), 'string');
+  });
+
+  it('reads abbreviated IPv4 patterns as inet_aton() does, unless noDns (-n)', () => {
+    const v4 = (text: string, noDns = false) => {
+      const net = parseNetwork(text, noDns);
+      return typeof net === 'string' ? net : `${formatIPv4(net.addr[0]!)}/${formatIPv4(net.mask[0]!)}`;
+    };
+    assert.equal(v4('127.1'), '127.0.0.1/255.255.255.255');
+    assert.equal(v4('127.1/8'), '127.0.0.0/255.0.0.0');
+    assert.equal(v4('192.168.1'), '192.168.0.1/255.255.255.255');
+    assert.equal(v4('10.12'), '10.0.0.12/255.255.255.255');
+    assert.equal(v4('167772161'), '10.0.0.1/255.255.255.255');
+    assert.equal(v4('010.0.0.1'), '8.0.0.1/255.255.255.255');
+    assert.equal(v4('10.0.0.0/0008'), '10.0.0.0/255.0.0.0');
+    for (const bad of [
+      '127.1/8.',
+      '1.2.3.4.5',
+      '127..1',
+      '127.1.',
+      '.1',
+      '09.1',
+      '1.65536.1',
+      '256.1',
+      '0x7f.1',
+    ]) {
+      assert.equal(typeof parseNetwork(bad), 'string', bad);
+    }
+    assert.equal(parseIPv4Abbrev('10.65535'), 0x0a00ffff);
+    assert.equal(parseIPv4Abbrev('4294967296'), undefined);
+    assert.match(v4('127.1', true), /'127\.1'/);
+    assert.match(v4('localhost'), /host names are not resolved/);
+  });
+
+  it('finds the IPv4 address of mapped, compatible and 6to4 IPv6 samples', () => {
+    const e = (a: string) => {
+      const v = embeddedV4(parseIp(a)!.words);
+      return v === undefined ? undefined : formatIPv4(v);
+    };
+    assert.equal(e('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(e('::10.1.2.3'), '10.1.2.3');
+    assert.equal(e('::'), '0.0.0.0');
+    assert.equal(e('2002:a01:203:4::5'), '10.1.2.3');
+    assert.equal(e('2002:ffff:fffe::'), '255.255.255.254');
+    for (const none of ['::1:0:1', '::fffe:10.1.2.3', '2001:db8::1', '2003:a01:203::', '0:0:0:1::1']) {
+      assert.equal(e(none), undefined, none);
+    }
+    const set = new IpSet();
+    set.add(parseNetwork('10.0.0.0/8') as Exclude<ReturnType<typeof parseNetwork>, string>);
+    assert.ok(set.has(parseIp('2002:a01:203::')!));
+    assert.ok(set.has(parseIp('::10.1.2.3')!));
+    assert.ok(!set.has(parseIp('2002:b01:203::')!));
   });
 
   it('matches v4 and v6 networks, masks written as lengths or dotted quads, and mapped addresses', () => {
@@ -123,11 +181,44 @@ describe('conditions', () => {
 
   it('-f reads networks from a file, skipping comments and blank lines', () => {
     const f = join(dir, 'nets.lst');
-    writeFileSync(f, '# office\n10.10.0.0/16\n\n  2001:db8:1::/48  \n');
+    writeFileSync(f, '# office\n10.10.0.0/16\n\n \t\n  2001:db8:1::/48\r\n');
     const t = compile(cond('if', acl('src', [], { patternFiles: [f] })));
     assert.ok(t(ctx('10.10.1.1')));
     assert.ok(t(ctx('2001:db8:1::9')));
     assert.ok(!t(ctx('10.11.0.1')));
+  });
+
+  it('-f keeps trailing blanks in a pattern, as pat_ref_read_from_file() does', () => {
+    const f = join(dir, 'trailing.lst');
+    writeFileSync(f, '10.10.0.0/16 \n');
+    assert.throws(
+      () => compile(cond('if', acl('src', [], { patternFiles: [f] }))),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === 'CFG_BAD_ARGS' && /'10\.10\.0\.0\/16 '/.test(e.message),
+    );
+  });
+
+  it('-n refuses abbreviated IPv4 in files and inline patterns; the flag reaches only what follows it', () => {
+    const f = join(dir, 'short.lst');
+    writeFileSync(f, '127.1\n');
+    const bad = (over: Partial<AclDef>) =>
+      assert.throws(
+        () => compile(cond('if', acl('src', [], over))),
+        (e: unknown) => e instanceof ConfigError && /127\.1.*-n/.test(e.message),
+      );
+    bad({ patterns: ['127.1'], noDns: true });
+    bad({ files: [{ path: f, ignoreCase: false, noDns: true }], patternFiles: [f] });
+    const t = compile(
+      cond(
+        'if',
+        acl('src', ['10.0.0.0/8'], {
+          noDns: true,
+          patternFiles: [f],
+          files: [{ path: f, ignoreCase: false, noDns: false }],
+        }),
+      ),
+    );
+    assert.ok(t(ctx('127.0.0.1')));
   });
 
   it('reports unknown ACLs, fetches, bad patterns, unreadable files and out-of-stage fetches', () => {

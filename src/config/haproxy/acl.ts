@@ -4,10 +4,10 @@
  * fetches are evaluated by the proxy runtime.
  *
  *   acl <name> <criterion> [flags] [operator] [<value>] ...
- *   {if|unless} [!]acl1 [!]acl2 ... [|||or] [!]acl3 ...   ({ … } = anonymous acl)
+ *   {if|unless} [!]acl1 [!]acl2 ... [||, or] [!]acl3 ...   ({ … } = anonymous acl)
  */
 import { ConfigCode, ConfigError, type SourceLoc } from '../../core/errors.js';
-import type { AclDef, AclTerm, Condition } from './model.js';
+import type { AclDef, AclPatternFile, AclTerm, Condition } from './model.js';
 
 /** Predefined ACLs of §7.4, usable without an `acl` line. */
 export const PREDEFINED_ACLS: ReadonlySet<string> = new Set([
@@ -96,14 +96,26 @@ function parseCriterion(text: string, loc: SourceLoc, keyword: string): Criterio
   };
 }
 
+/**
+ * `-m <method>`, checked as HAProxy's parse_acl_expr() does: it must come
+ * before any `-f` (7.1). A second `-m` replaces the first, as in HAProxy
+ * 2.6-2.8 (3.3 refuses it): configurations written for those versions load.
+ */
+function checkMatcher(v: string, seen: { matcher?: string; files: number }, loc: SourceLoc, keyword: string) {
+  if (seen.files > 0) fail(loc, keyword, "'-m' must only be specified before patterns and files");
+  if (!MATCHERS.includes(v))
+    fail(loc, keyword, `unknown matching method '${v}' (expects ${MATCHERS.join(', ')})`);
+}
+
 /** Parses the words after `acl <name>` (or inside `{ … }` with name ''). */
 export function parseAclDef(name: string, words: readonly string[], loc: SourceLoc, keyword: string): AclDef {
   const [criterion, ...rest] = words;
   if (criterion === undefined) fail(loc, keyword, `acl '${name || 'anonymous'}' expects a fetch method`);
   const crit = parseCriterion(criterion, loc, keyword);
   let ignoreCase = false;
+  let noDns = false;
   let matcher: string | undefined;
-  const patternFiles: string[] = [];
+  const files: AclPatternFile[] = [];
   let i = 0;
   for (; i < rest.length; i++) {
     const flag = rest[i]!;
@@ -113,7 +125,7 @@ export function parseAclDef(name: string, words: readonly string[], loc: SourceL
     }
     if (!flag.startsWith('-') || /^-\d/.test(flag)) break;
     if (flag === '-i') ignoreCase = true;
-    else if (flag === '-n') continue;
+    else if (flag === '-n') noDns = true;
     else if (flag === '-M') {
       throw new ConfigError(
         ConfigCode.Unsupported,
@@ -124,10 +136,9 @@ export function parseAclDef(name: string, words: readonly string[], loc: SourceL
     } else if (flag === '-f' || flag === '-m' || flag === '-u') {
       const v = rest[++i];
       if (v === undefined) fail(loc, keyword, `acl flag '${flag}' expects an argument`);
-      if (flag === '-f') patternFiles.push(v);
+      if (flag === '-f') files.push({ path: v, ignoreCase, noDns });
       if (flag === '-m') {
-        if (!MATCHERS.includes(v))
-          fail(loc, keyword, `unknown matching method '${v}' (expects ${MATCHERS.join(', ')})`);
+        checkMatcher(v, { matcher, files: files.length }, loc, keyword);
         matcher = v;
       }
     } else fail(loc, keyword, `unknown acl flag '${flag}'`);
@@ -137,8 +148,10 @@ export function parseAclDef(name: string, words: readonly string[], loc: SourceL
     fetch: crit.fetch,
     fetchArgs: crit.fetchArgs,
     ignoreCase,
+    noDns,
     matcher,
-    patternFiles,
+    patternFiles: files.map((f) => f.path),
+    files,
     patterns: rest.slice(i),
     loc,
   };
@@ -153,7 +166,8 @@ export function parseCondition(words: readonly string[], loc: SourceLoc, keyword
   let negate = false;
   for (let i = 1; i < words.length; i++) {
     let w = words[i]!;
-    if (w === '||' || w === 'or') {
+    // parse_acl_cond() compares "or" with strcasecmp(): "OR" and "Or" separate terms too.
+    if (w === '||' || w.toLowerCase() === 'or') {
       if (negate || or[or.length - 1]!.length === 0) fail(loc, keyword, `missing acl before '${w}'`);
       or.push([]);
       continue;

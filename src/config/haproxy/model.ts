@@ -43,14 +43,30 @@ export interface AclDef {
   /** Sample fetch, e.g. `src`, `path_beg`, `hdr(host)` → fetch `hdr`, fetchArgs ['host']. */
   readonly fetch: string;
   readonly fetchArgs: readonly string[];
-  /** `-i`, `-n`, `-m X`, `-f file` as parsed. */
+  /** `-i` as it stands after the last flag: it applies to `patterns` (and to every file when `files` is absent). */
   readonly ignoreCase: boolean;
   readonly matcher: string | undefined;
+  /** Paths of the `-f` files, in order. */
   readonly patternFiles: readonly string[];
   readonly patterns: readonly string[];
   readonly loc: SourceLoc;
   /** Converters chained after the fetch (`req.hdr(host),lower` → ['lower']), when any. */
   readonly converters?: readonly string[];
+  /** `-n` as it stands after the last flag, like `ignoreCase`. */
+  readonly noDns?: boolean;
+  /** The `-f` files with the flags in force where each appears, as the parser records them. */
+  readonly files?: readonly AclPatternFile[];
+}
+
+/**
+ * One `-f` file of an ACL. `-i` and `-n` apply only to what follows them,
+ * so each file keeps its own (configuration.txt 7.1: "-f exact-ua.lst -i -f
+ * generic-ua.lst test" matches exact-ua.lst case-sensitively).
+ */
+export interface AclPatternFile {
+  readonly path: string;
+  readonly ignoreCase: boolean;
+  readonly noDns: boolean;
 }
 
 export interface Timeouts {

@@ -11,6 +11,7 @@ import type { AclDef, Condition } from '../../config/haproxy/model.js';
 import { ConfigCode, ConfigError, type SourceLoc } from '../../core/errors.js';
 import { canCast, castValue, typeOfValue } from '../sample/cast.js';
 import { type BoundExpr, bindExpr, type ExprSite, failAt, parseExpr } from '../sample/expr.js';
+import { parseNetwork } from './ip.js';
 import './match.js';
 import {
   defaultMatcherFor,
@@ -39,7 +40,13 @@ export interface CompileOptions {
   readonly side?: 'request' | 'response' | 'log';
 }
 
-/** Patterns from `-f` files: one per line, blank lines and `#` comments skipped. */
+/**
+ * Patterns from a `-f` file, read as pat_ref_read_from_file() (pattern.c)
+ * does: a line whose first character is `#` is a comment; leading spaces and
+ * tabs are stripped (so " #tag" is the pattern "#tag", the escape 7.1
+ * suggests); the pattern runs to the first CR or LF, trailing blanks
+ * included; a line left empty is skipped.
+ */
 function readPatternFile(path: string, loc: SourceLoc): string[] {
   let text: string;
   try {
@@ -52,14 +59,54 @@ function readPatternFile(path: string, loc: SourceLoc): string[] {
       `cannot read pattern file '${path}': ${(e as Error).message}`,
     );
   }
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !l.startsWith('#'));
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const body = line.replace(/^[ \t]+/, '');
+    const end = body.search(/[\r\0]/);
+    const pattern = end < 0 ? body : body.slice(0, end);
+    if (pattern.length > 0) out.push(pattern);
+  }
+  return out;
 }
 
 type AclSource = Pick<AclDef, 'fetch' | 'fetchArgs' | 'matcher' | 'patterns'> &
-  Partial<Pick<AclDef, 'ignoreCase' | 'patternFiles' | 'converters'>>;
+  Partial<Pick<AclDef, 'ignoreCase' | 'noDns' | 'patternFiles' | 'files' | 'converters'>>;
+
+/** Patterns sharing the `-i` and `-n` flags in force where they appear. */
+interface PatternGroup {
+  readonly patterns: readonly string[];
+  readonly ignoreCase: boolean;
+  readonly noDns: boolean;
+}
+
+/**
+ * The ACL's patterns in order: each `-f` file with the flags set before it,
+ * then the inline patterns with the final flags (parse_acl_expr() loads a
+ * file as soon as it meets `-f`). Groups stay apart even with equal flags so
+ * that an integer operator (`gt 10`) never reaches past its own list.
+ */
+function patternGroups(def: AclSource, loc: SourceLoc): PatternGroup[] {
+  const ignoreCase = def.ignoreCase ?? false;
+  const noDns = def.noDns ?? false;
+  const files = def.files ?? (def.patternFiles ?? []).map((path) => ({ path, ignoreCase, noDns }));
+  const groups: PatternGroup[] = files.map((f) => ({
+    patterns: readPatternFile(f.path, loc),
+    ignoreCase: f.ignoreCase,
+    noDns: f.noDns,
+  }));
+  groups.push({ patterns: def.patterns, ignoreCase, noDns });
+  return groups;
+}
+
+/** With `-n`, IP patterns must be addresses as inet_pton() reads them (no abbreviated IPv4). */
+function checkNoDns(group: PatternGroup, site: ExprSite): void {
+  if (!group.noDns) return;
+  for (const p of group.patterns) {
+    const net = parseNetwork(p, true);
+    if (typeof net === 'string') failAt(site, ConfigCode.BadArgs, `${net} (with -n)`);
+  }
+}
 
 /** `fetch(args),conv…` text for the expression parser (the loader keeps argument quoting as written). */
 function exprText(fetch: string, def: AclSource): string {
@@ -131,9 +178,9 @@ function compileOne(def: AclSource, name: string, loc: SourceLoc, opts: CompileO
   const site: ExprSite = { loc, keyword: 'acl', prefix: `${name || 'anonymous acl'}: ` };
   const { bound, implied } = bindAcl(def, site, opts);
   const own = bound.fetch.aclMatcher;
+  const groups = patternGroups(def, loc);
   if (own && def.matcher === undefined && implied === undefined && (def.converters?.length ?? 0) === 0) {
-    const patterns = [...def.patterns];
-    for (const f of def.patternFiles ?? []) patterns.push(...readPatternFile(f, loc));
+    const patterns = groups.flatMap((g) => g.patterns);
     const bad = bound.fetch.checkPatterns?.(bound.args, patterns);
     if (bad !== undefined) failAt(site, ConfigCode.BadArgs, bad);
     return sampleTest(bound, own(bound.args, patterns), undefined);
@@ -141,13 +188,18 @@ function compileOne(def: AclSource, name: string, loc: SourceLoc, opts: CompileO
   const matcherName = pickMatcher(def, bound, implied, site);
   const factory = lookupMatcher(matcherName);
   if (!factory) return failAt(site, ConfigCode.Unsupported, `unknown match method '${matcherName}'`);
-  const patterns = [...def.patterns];
-  for (const f of def.patternFiles ?? []) patterns.push(...readPatternFile(f, loc));
-  const matcher = factory(patterns, { ignoreCase: def.ignoreCase ?? false });
-  if (typeof matcher === 'string') failAt(site, ConfigCode.BadArgs, matcher);
+  const matchers = groups.map((g) => {
+    if (matcherName === 'ip') checkNoDns(g, site);
+    const m = factory(g.patterns, { ignoreCase: g.ignoreCase });
+    return typeof m === 'string' ? failAt(site, ConfigCode.BadArgs, m) : m;
+  });
+  const cast = castFor(matcherName, bound);
   // configuration.txt 7.1: an ACL without pattern never matches, except boolean ones.
-  if (patterns.length === 0 && matcherName !== 'bool' && matcherName !== 'found') return () => false;
-  return sampleTest(bound, matcher, castFor(matcherName, bound));
+  if (matcherName === 'bool' || matcherName === 'found') return sampleTest(bound, matchers[0]!, cast);
+  const used = matchers.filter((_, k) => groups[k]!.patterns.length > 0);
+  if (used.length === 0) return () => false;
+  const any = used.length === 1 ? used[0]! : (v: SampleValue) => used.some((m) => m(v));
+  return sampleTest(bound, any, cast);
 }
 
 /** Fetch, convert, cast, match: over every value when the fetch has several (any one matching is enough). */

@@ -39,6 +39,33 @@ export function parseIPv4(s: string): number | undefined {
   return (value * 256 + part) >>> 0;
 }
 
+/** Largest value of the last part of a numbers-and-dots address with 1 to 4 parts (inet_aton(3)). */
+const ATON_LAST_MAX = [0, 0xffffffff, 0xffffff, 0xffff, 0xff];
+
+/**
+ * The numbers-and-dots forms glibc's gethostbyname() accepts without a DNS
+ * query: digits and dots only, 1 to 4 parts, each decimal or octal (leading
+ * 0), the last one filling the remaining bytes ("127.1" = 127.0.0.1,
+ * "10.1.2" = 10.1.0.2). HAProxy's str2net() falls back to gethostbyname()
+ * when inet_pton() refuses a pattern, unless `-n` is set, which is why
+ * configuration.txt 7.1.6 lists "127.1/8" as a valid pattern.
+ */
+export function parseIPv4Abbrev(s: string): number | undefined {
+  if (!/^[0-9][0-9.]*$/.test(s) || s.endsWith('.')) return undefined;
+  const parts = s.split('.');
+  if (parts.length > 4) return undefined;
+  let value = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === '' || (p.length > 1 && p.startsWith('0') && /[89]/.test(p))) return undefined;
+    const n = p.length > 1 && p.startsWith('0') ? Number.parseInt(p, 8) : Number(p);
+    const last = i === parts.length - 1;
+    if (n > (last ? ATON_LAST_MAX[parts.length]! : 0xff)) return undefined;
+    value = last ? value * 2 ** (8 * (4 - i)) + n : value * 256 + n;
+  }
+  return value >>> 0;
+}
+
 function parseHexGroup(g: string): number | undefined {
   if (g.length === 0 || g.length > 4 || !/^[0-9a-fA-F]+$/.test(g)) return undefined;
   return Number.parseInt(g, 16);
@@ -97,6 +124,18 @@ export function mappedV4(words: Uint32Array): number | undefined {
   return words[0] === 0 && words[1] === 0 && words[2] === 0xffff ? words[3] : undefined;
 }
 
+/**
+ * The IPv4 address an IPv6 sample stands for when it is compared with IPv4
+ * patterns (configuration.txt 7.1.6; pattern.c pat_match_ip()): IPv4-mapped
+ * `::ffff:V4`, IPv4-compatible `::V4` (any address in ::/96, so `::1` is
+ * 0.0.0.1) and 6to4 `2002:V4::/16`. Other addresses have none.
+ */
+export function embeddedV4(words: Uint32Array): number | undefined {
+  if (words[0] === 0 && words[1] === 0 && (words[2] === 0 || words[2] === 0xffff)) return words[3];
+  if (words[0]! >>> 16 === 0x2002) return ((words[0]! << 16) | (words[1]! >>> 16)) >>> 0;
+  return undefined;
+}
+
 /** One network: address words and mask words of the same length. */
 interface Network {
   readonly v6: boolean;
@@ -113,22 +152,38 @@ function maskWords(bits: number, count: number): Uint32Array {
   return m;
 }
 
+/** The host part of a network pattern; `noDns` keeps IPv4 to inet_pton()'s dotted quad. */
+function parseHost(host: string, noDns: boolean): IpAddr | undefined {
+  const ip = parseIp(host);
+  if (ip || noDns) return ip;
+  const v4 = parseIPv4Abbrev(host);
+  return v4 === undefined ? undefined : { v6: false, words: Uint32Array.of(v4) };
+}
+
 /**
  * Parses `addr`, `addr/len` or `addr/dotted-mask` (HAProxy accepts both forms
  * for IPv4, configuration.txt 7.1.6 "Matching IPv4 and IPv6 addresses").
+ * Without `noDns` (the ACL flag `-n`), an IPv4 host may also be written in
+ * the abbreviated numbers-and-dots form (see parseIPv4Abbrev()); host names
+ * are refused either way, since hapair resolves nothing at start-up.
  * Returns a reason string on error.
  */
-export function parseNetwork(text: string): Network | string {
-  const slash = text.indexOf('/');
+export function parseNetwork(text: string, noDns = false): Network | string {
+  const slash = text.lastIndexOf('/');
   const host = slash >= 0 ? text.slice(0, slash) : text;
   const len = slash >= 0 ? text.slice(slash + 1) : undefined;
-  const ip = parseIp(host);
-  if (!ip) return `'${text}' is not an IPv4 or IPv6 address or network`;
+  const ip = parseHost(host, noDns);
+  if (!ip) {
+    const name = !noDns && /^[A-Za-z0-9_.-]*[A-Za-z_-][A-Za-z0-9_.-]*$/.test(host);
+    return name
+      ? `'${text}' is not an IPv4 or IPv6 address or network (host names are not resolved)`
+      : `'${text}' is not an IPv4 or IPv6 address or network`;
+  }
   const max = ip.v6 ? 128 : 32;
   let mask: Uint32Array;
   if (len === undefined) {
     mask = maskWords(max, ip.words.length);
-  } else if (/^\d{1,3}$/.test(len) && Number(len) <= max) {
+  } else if (/^\d+$/.test(len) && Number(len) <= max) {
     mask = maskWords(Number(len), ip.words.length);
   } else if (!ip.v6 && parseIPv4(len) !== undefined) {
     mask = Uint32Array.of(parseIPv4(len)!);
@@ -148,8 +203,8 @@ function inNetwork(net: Network, words: Uint32Array): boolean {
 
 /**
  * A set of networks. An IPv4 sample also matches IPv6 patterns through its
- * IPv4-mapped form, and an IPv4-mapped IPv6 sample matches IPv4 patterns, as
- * HAProxy's pat_match_ip does.
+ * IPv4-mapped form, and an IPv6 sample that embeds an IPv4 address (see
+ * embeddedV4()) matches IPv4 patterns, as HAProxy's pat_match_ip() does.
  */
 export class IpSet {
   private readonly nets: Network[] = [];
@@ -163,7 +218,7 @@ export class IpSet {
   }
 
   has(ip: IpAddr): boolean {
-    const v4 = ip.v6 ? mappedV4(ip.words) : ip.words[0];
+    const v4 = ip.v6 ? embeddedV4(ip.words) : ip.words[0];
     let asV6: Uint32Array | undefined;
     for (const net of this.nets) {
       if (!net.v6) {

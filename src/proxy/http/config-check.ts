@@ -2,10 +2,12 @@
  * `mode http` settings this build does not serve yet are refused when the
  * engine starts (CFG_UNSUPPORTED, naming the keyword) rather than silently
  * ignored: a proxy that relies on them would otherwise behave differently
- * from HAProxy without a word.
+ * from HAProxy without a word. The log formats compile here too, so that a
+ * bad one stops the start.
  */
 import type { ProxyConfig } from '../../config/haproxy/model.js';
 import { ConfigCode, ConfigError } from '../../core/errors.js';
+import { compileLogFormats } from './log-format.js';
 
 function refuse(p: ProxyConfig, keyword: string, what: string): never {
   throw new ConfigError(ConfigCode.Unsupported, p.loc, keyword, `${what} is not supported by hapair yet`);
@@ -21,9 +23,5 @@ export function checkHttpProxy(p: ProxyConfig): void {
   }
   if (p.balance.algorithm === 'rdp-cookie') refuse(p, 'balance', "'rdp-cookie' in mode http");
   if (p.monitorFail.length > 0) refuse(p, 'monitor fail', "'monitor fail'");
-  if (p.captures.length > 0) refuse(p, 'capture', "'capture request/response header'");
-  if (p.logFormat !== undefined) refuse(p, 'log-format', "'log-format'");
-  if (p.uniqueIdFormat !== undefined || p.uniqueIdHeader !== undefined) {
-    refuse(p, 'unique-id-format', "'unique-id-format'/'unique-id-header'");
-  }
+  compileLogFormats(p, 'http');
 }

@@ -25,6 +25,7 @@ import {
 } from '../../config/haproxy/context.js';
 import type { KeywordCall } from '../../config/registry.js';
 import { ConfigCode, ConfigError } from '../../core/errors.js';
+import { parseNetwork } from '../acl/ip.js';
 
 /** Status codes HAProxy can produce itself, hence customise (§4.2 errorfile). */
 export const ERROR_CODES: readonly number[] = [
@@ -53,8 +54,12 @@ function headerOptions(
   const out: { except?: string; header?: string; ifNone: boolean } = { ifNone: false };
   for (let i = 0; i < call.args.length; i++) {
     const w = call.args[i];
-    if ((w === 'except' || w === 'header') && call.args[i + 1] !== undefined) out[w] = call.args[++i]!;
-    else if (w === 'if-none' && allowIfNone) out.ifNone = true;
+    if ((w === 'except' || w === 'header') && call.args[i + 1] !== undefined) {
+      out[w] = call.args[++i]!;
+      // HAProxy refuses a bad network here; a silently ignored `except` would tag trusted clients.
+      const bad = w === 'except' ? parseNetwork(out.except!) : undefined;
+      if (typeof bad === 'string') throw badArgs(call, `'except ${out.except}': ${bad}`);
+    } else if (w === 'if-none' && allowIfNone) out.ifNone = true;
     else
       throw badArgs(
         call,

@@ -75,6 +75,8 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
       const head = r.head;
       const rest = r.consumed < buf.length ? buf.subarray(r.consumed) : undefined;
       this.session.bytesOut += r.consumed;
+      // `capture response header` takes final (and 101) heads before any http-response rule.
+      if (head.status >= 200 || head.bodyKind === 'tunnel') this.txn.captureResponse(head);
       if (head.bodyKind === 'tunnel') {
         this.startTunnel(head, rest);
         return true;

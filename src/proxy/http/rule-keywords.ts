@@ -61,6 +61,7 @@ const ACTIONS: Readonly<Record<string, Readonly<Record<string, ActionShape>>>> =
     return: { min: 0, max: UNBOUNDED },
     allow: { min: 0, max: 0 },
     auth: { min: 0, max: 2 },
+    'use-service': { min: 1, max: 1 },
   },
   'http-response': {
     ...HEADER_EDITS,
@@ -118,7 +119,6 @@ const KNOWN_UNSUPPORTED = [
   'silent-drop',
   'strict-mode',
   'tarpit',
-  'use-service',
   'wait-for-body',
   'wait-for-handshake',
 ];

@@ -4,8 +4,9 @@
  * the backend chosen for it, is answered by the engine's `statsHandler`
  * (src/ops wires the page renderer there) and never forwarded. Without a
  * handler such a request gets a 503, so the page is never silently proxied.
- * The page is rendered from the head alone: a stats request carrying a body
- * (the admin form's POST) is answered 501 by this build.
+ * Requests without a body are answered here from the head alone; one with a
+ * body (the admin form's POST) is read first by the stream's applet path
+ * (rules/actions-service.ts) and then answered by the same handler.
  */
 import type { ProxyConfig } from '../../config/haproxy/model.js';
 import type { ModeContext, StatsHttpRequest } from '../mode.js';
@@ -34,11 +35,9 @@ function headersOf(head: RequestHead): Record<string, string | undefined> {
   return out;
 }
 
-/** The complete response bytes for a stats request (handler's answer, or 503/501). */
+/** The complete response bytes for a body-less stats request (the handler's answer, or 503). */
 export function statsResponse(head: RequestHead, proxy: ProxyConfig, src: string, ctx: ModeContext): Buffer {
   if (!ctx.statsHandler) return message(503, 'No statistics handler is configured in this process.\n');
-  if (head.bodyKind !== 'none')
-    return message(501, 'Statistics requests with a body are not supported by hapair yet.\n');
   const q = head.path.indexOf('?');
   const req: StatsHttpRequest = {
     method: head.method,

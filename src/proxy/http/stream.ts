@@ -19,7 +19,7 @@
  * which first asks reuseConnection() for an idle one (server-conn.ts).
  */
 import type net from 'node:net';
-import type { ConnInfo } from '../acl/types.js';
+import type { ConnInfo, SampleContext } from '../acl/types.js';
 import { type ReadSink, resumeRead } from '../conn.js';
 import { type ConnectFailure, Connector, type UpstreamClient } from '../connector.js';
 import type { PickContext } from '../lb/types.js';
@@ -37,6 +37,7 @@ import type { HeadLimits, RequestHead } from './head.js';
 import { parseRequestHead } from './parser.js';
 import { ResponseSide } from './response.js';
 import { REWRITE_FAILED } from './rules/actions-headers.js';
+import { AppletCall } from './rules/actions-service.js';
 import { runRules } from './rules/compile.js';
 import type { RuleOutcome } from './rules/types.js';
 import { serializeRequestHead } from './serialize.js';
@@ -45,8 +46,12 @@ import { statsProxyFor, statsResponse } from './stats-hook.js';
 import { concat, EMPTY } from './stream-base.js';
 
 export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient, ServerConnOwner {
+  /** The applet answering this request once its body is read (`use-service`, stats form POST). */
+  private applet: AppletCall | undefined;
+
   constructor(session: Session, ctx: ModeContext, limits: HeadLimits) {
     super(session, ctx, limits);
+    this.tx.attach(session, this.txn, this.clock.now());
     const c = session.client;
     c.on('end', this.onClientEnd);
     c.on('close', this.onClientClose);
@@ -60,6 +65,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.session.clientPort.sink = this;
     this.arm();
     if (pending && pending.length > 0) {
+      this.tx.sawRequest(this.clock.now());
       this.inBuf = Buffer.from(pending);
       if (!this.parseRequest()) return;
     }
@@ -72,6 +78,11 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
 
   get conn(): ConnInfo {
     return this.session.conn;
+  }
+
+  /** What `sni <expr>` of a TLS server reads (connector.ts UpstreamClient): the transaction. */
+  get sample(): SampleContext {
+    return this.txn;
   }
 
   get serverOnRead(): net.OnReadOpts {
@@ -92,10 +103,9 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
         if ((!this.inBuf || this.inBuf.length === 0) && this.txCount > 0) {
           // First byte of a keep-alive request: `timeout http-request` starts now.
           this.reqStart = now;
-          this.tx.reset(now, this.clock.wallNow());
           this.rearm();
         }
-        this.tx.seen = true;
+        this.tx.sawRequest(now);
         this.last = now;
         if (this.inBuf && this.inBuf.length > 0) {
           this.inBuf = concat(this.inBuf, buf, n);
@@ -143,7 +153,8 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.inBuf = r.consumed < buf.length ? buf.subarray(r.consumed) : undefined;
     this.session.bytesIn += r.consumed;
     this.startTransaction(r.head);
-    return this.phase === 'head' || this.phase === 'closing';
+    // An applet reading the request body (startApplet) keeps the client read too.
+    return this.phase === 'head' || this.phase === 'closing' || this.applet !== undefined;
   }
 
   private startTransaction(req: RequestHead): void {
@@ -184,6 +195,10 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
       this.tx.logged = true;
       fc.intercepted++;
       txn.status = 200;
+      if (req.bodyKind !== 'none' && this.ctx.statsHandler) {
+        this.startApplet(new AppletCall(statsOf, undefined, this.bufsize));
+        return;
+      }
       this.session.client.write(statsResponse(req, statsOf, this.session.conn.srcAddr, this.ctx));
       if (req.bodyKind === 'none' && req.keepAlive) this.nextRequest();
       else this.closeClient();
@@ -196,6 +211,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     }
     this.mode = connMode(this.fe.options, be.cfg.options);
     setPersistence(req, this.mode === 'keep-alive' && req.keepAlive);
+    txn.addUniqueIdHeader();
     addForwardingHeaders(req, this.session.conn, this.fe, be.cfg);
     this.pickCtx.hashKey = balanceKey(req, be.cfg.balance);
     const ck = be.cfg.cookie;
@@ -220,6 +236,13 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
   private ruleStage(out: RuleOutcome): boolean {
     if (out === undefined || out.kind === 'allow') return false;
     const s = this.session;
+    if (out.kind === 'service') {
+      // http_process_req_common(): an applet counts as intercepted when the frontend's rule chose it.
+      if (out.proxy === this.fe) s.frontend.counters.intercepted++;
+      this.tx.terminate(s, 'L', 'R');
+      this.startApplet(new AppletCall(out.proxy, out.name, this.bufsize));
+      return true;
+    }
     const fc = s.frontend.counters;
     const bc = this.backend?.counters;
     if (out === REWRITE_FAILED) {
@@ -247,6 +270,25 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.nextRequest();
   }
 
+  /** Answers with an applet, after reading the request body when there is one (forwardReqBody keeps it). */
+  private startApplet(call: AppletCall): void {
+    const req = this.req!;
+    if (req.bodyKind === 'none' || req.bodyKind === 'tunnel') {
+      this.sendReply(call.answer(req, this.session.conn.srcAddr, this.ctx.statsHandler), true);
+      return;
+    }
+    this.applet = call;
+    this.reqFramer = createBodyFramer(req.bodyKind, req.contentLength, this.limits);
+    this.phase = 'body';
+    this.last = this.clock.now();
+    this.rearm();
+    const rest = this.inBuf;
+    this.inBuf = undefined;
+    if (rest) this.forwardReqBody(rest, 0, rest.length);
+    else if (this.reqFramer.done) this.requestDone(EMPTY, 0, 0);
+    if (this.phase === 'body') resumeRead(this.session.client);
+  }
+
   /** A response produced here (monitor-uri); the connection goes on when `keep`. */
   private answerLocally(status: number, keep: boolean): void {
     this.session.client.write(errorMessage(status, this.fe, undefined));
@@ -264,7 +306,8 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     const r = f.feed(buf, off, end);
     if (r.used > 0) {
       this.session.bytesIn += r.used;
-      this.writeServer(buf.subarray(off, off + r.used));
+      if (this.applet) this.applet.push(buf.subarray(off, off + r.used));
+      else this.writeServer(buf.subarray(off, off + r.used));
     }
     if (r.error !== undefined) {
       this.session.frontend.counters.failedReq++;
@@ -281,7 +324,11 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
   private requestDone(buf: Buffer, off: number, end: number): void {
     if (off < end) this.inBuf = concat(this.inBuf, buf.subarray(off), end - off);
     this.phase = 'waiting';
-    if (this.respPhase === 'done') this.finishTransaction();
+    const applet = this.applet;
+    this.applet = undefined;
+    if (applet)
+      this.sendReply(applet.answer(this.req!, this.session.conn.srcAddr, this.ctx.statsHandler), true);
+    else if (this.respPhase === 'done') this.finishTransaction();
   }
 
   /** Connector hook: an idle connection to `srv` this request may use (configuration.txt "http-reuse"). */
@@ -322,6 +369,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.tx.connectedAt = this.clock.now();
     this.tx.queueTime = k.queueTime;
     this.tx.connectTime = k.connectTime;
+    this.tx.serverConnected(sock);
     this.tx.retries = k.retries;
     this.tx.redispatched = k.redispatched;
     this.sendRequest();
@@ -393,7 +441,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.clientPaused = false;
     this.reqStart = this.clock.now();
     this.tx.reset(this.reqStart, this.clock.wallNow());
-    this.tx.seen = this.inBuf !== undefined && this.inBuf.length > 0;
+    if (this.inBuf && this.inBuf.length > 0) this.tx.sawRequest(this.reqStart);
     this.rearm();
     if (this.inBuf && !this.parseRequest()) return;
     if (this.phase === 'head') resumeRead(this.session.client);
@@ -426,7 +474,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
 
   private readonly onClientClose = (): void => {
     this.cancelTimer();
-    if (this.req) this.endTxn();
+    // Logged before the transaction ends: the line may print its variables.
     if (this.phase !== 'head' && this.phase !== 'closing' && this.phase !== 'tunnel') {
       this.tx.emit(
         this.session,
@@ -437,6 +485,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
         this.clock.now(),
       );
     }
+    if (this.req) this.endTxn();
     if (this.tunnel) {
       this.tunnel.clientClosed();
       return;

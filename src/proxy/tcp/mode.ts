@@ -11,7 +11,7 @@ import type { Server } from '../server.js';
 import type { Session } from '../session.js';
 import { hasStickStores, stickServer, stickStore } from '../stick/persist.js';
 import { TcpTunnel } from './forward.js';
-import { emitTcpLog } from './tcplog.js';
+import { checkTcpLog, emitTcpLog } from './tcplog.js';
 
 /** A tunnel whose backend stores the server it connected to in a stick table. */
 class StickyTunnel extends TcpTunnel {
@@ -23,6 +23,7 @@ class StickyTunnel extends TcpTunnel {
 }
 
 export const tcpMode: ModeHandler = {
+  check: checkTcpLog,
   start(session: Session, ctx: ModeContext): void {
     const backend = session.frontend.selectBackend(session);
     if (!backend) {

@@ -54,8 +54,20 @@ export interface RuleReply {
   readonly denied: boolean;
 }
 
-/** What running an action decides: go on with the next rule, stop the rule set, or answer. */
-export type RuleOutcome = undefined | { readonly kind: 'allow' } | RuleReply;
+/**
+ * `use-service`: a built-in applet answers the request (configuration.txt
+ * 4.3 "http-request use-service"); the engine's statsHandler serves it.
+ */
+export interface RuleService {
+  readonly kind: 'service';
+  /** The service name as registered (`prometheus-exporter`). */
+  readonly name: string;
+  /** The proxy whose rule chose it. */
+  readonly proxy: ProxyConfig;
+}
+
+/** What running an action decides: go on with the next rule, stop the rule set, answer, or hand over. */
+export type RuleOutcome = undefined | { readonly kind: 'allow' } | RuleReply | RuleService;
 
 export type ActionRun = (tx: RuleTx) => RuleOutcome;
 
