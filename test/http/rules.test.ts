@@ -445,3 +445,53 @@ ${stick}
     assert.equal((await get(s, GET('/', 'X-Client: slow\r\n')))?.head.status, 200);
   });
 });
+
+describe('more actions', () => {
+  it('unset-var removes a variable set earlier in the same transaction', async () => {
+    const s = await start(
+      cfg(`  http-request set-var(txn.who) req.hdr(x-who)
+  http-request unset-var(txn.who) if { path /forget }
+  http-request set-header X-Var %[var(txn.who)] if { var(txn.who) -m found }`),
+    );
+    await get(s, GET('/keep', 'X-Who: ann\r\n'));
+    await get(s, GET('/forget', 'X-Who: bob\r\n'));
+    assert.match(s.bes[0]!.requests[0]!.rawHead, /\r\nX-Var: ann\r\n/);
+    assert.doesNotMatch(s.bes[0]!.requests[1]!.rawHead, /X-Var/);
+  });
+
+  it('http-response add-header appends and replace-header rewrites a response field', async () => {
+    const s = await start(
+      cfg(`  http-response add-header X-Extra one
+  http-response add-header X-Extra two
+  http-response replace-header Set-Cookie (.*) \\1;\\ Secure`),
+      [['s1', () => okResponse('ok', 'Set-Cookie: a=1\r\n')] as never],
+    );
+    const res = await get(s, GET('/'));
+    const h = res!.head;
+    const extras = h.headers.filter((_v, i) => i % 2 === 1 && h.names[(i - 1) / 2] === 'x-extra');
+    assert.deepEqual(extras, ['one', 'two']);
+    assert.equal(header(res, 'set-cookie'), 'a=1; Secure');
+  });
+
+  it('track-sc1 and track-sc2 fill their own slots, read by sc_http_req_cnt(1) / sc2_http_req_cnt', async () => {
+    const s = await start(
+      cfg(
+        `  http-request track-sc1 req.hdr(x-a) table t1
+  http-request track-sc2 req.hdr(x-b) table t2
+  http-request set-header X-C1 %[sc_http_req_cnt(1)]
+  http-request set-header X-C2 %[sc2_http_req_cnt]`,
+        '',
+        `backend t1
+  stick-table type string len 8 size 10 store http_req_cnt
+backend t2
+  stick-table type string len 8 size 10 store http_req_cnt
+`,
+      ),
+    );
+    await get(s, GET('/', 'X-A: a\r\nX-B: b\r\n'));
+    await get(s, GET('/', 'X-A: a\r\nX-B: c\r\n'));
+    const raw = s.bes[0]!.requests[1]!.rawHead;
+    assert.match(raw, /X-C1: 2\r\n/);
+    assert.match(raw, /X-C2: 1\r\n/);
+  });
+});
