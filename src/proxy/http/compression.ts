@@ -139,6 +139,9 @@ function validEtag(v: string): boolean {
   return v.length >= 2 && v.endsWith('"') && (v[0] === '"' || v.startsWith('W/"'));
 }
 
+/** Bodies of a known length below this many bytes are never compressed (they would only grow). */
+export const MIN_COMPRESS_SIZE = 32;
+
 /**
  * Whether the response to `req` may be compressed (configuration.txt §4.2
  * "compression": "Compression is disabled when: …"; HAProxy 2.8
@@ -149,14 +152,15 @@ function validEtag(v: string): boolean {
  * multipart, and of a configured type when types are configured: a type
  * matches when the Content-Type value starts with it, case-insensitively, so
  * parameters are ignored. HAProxy 2.8 has no minimum size (`minsize-res`
- * came in 3.2): only an empty body is skipped.
+ * came in 3.2); hapair passes bodies of known length under MIN_COMPRESS_SIZE
+ * through unchanged, as the gzip framing alone (18 bytes) would make them grow.
  */
 export function canCompress(req: RequestHead, res: ResponseHead, fe: ProxyConfig, be: ProxyConfig): boolean {
   if (req.version !== 11 || res.version !== 11 || req.methodId === Method.HEAD) return false;
   if (res.status < 200 || res.status > 203) return false;
   if (res.bodyKind === 'chunked') {
     if (listValues(res, 'transfer-encoding').some((c) => c.toLowerCase() !== 'chunked')) return false;
-  } else if (res.bodyKind !== 'length' || res.contentLength === 0) return false;
+  } else if (res.bodyKind !== 'length' || res.contentLength < MIN_COMPRESS_SIZE) return false;
   if (findHeader(res, 'content-encoding') >= 0) return false;
   if (listValues(res, 'cache-control').some((d) => d.toLowerCase() === 'no-transform')) return false;
   const etag = findHeader(res, 'etag');
