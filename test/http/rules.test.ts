@@ -495,3 +495,42 @@ backend t2
     assert.match(raw, /X-C2: 1\r\n/);
   });
 });
+
+describe('rate limiting end to end', () => {
+  it('http_err_rate: a client causing errors is denied, and the entry expires', async () => {
+    const s = await start(
+      cfg(
+        `  http-request track-sc0 req.hdr(x-client) table be
+  http-request deny deny_status 429 if { sc_http_err_rate(0) gt 1 }`,
+        '  stick-table type string len 16 size 1k expire 1500ms store http_err_rate(10s)',
+      ),
+      [
+        [
+          's1',
+          (q: { head: { path: string } }) =>
+            q.head.path === '/missing'
+              ? 'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'
+              : okResponse('ok'),
+        ] as never,
+      ],
+    );
+    const st = async (path: string) => (await get(s, GET(path, 'X-Client: scanner\r\n')))?.head.status;
+    assert.equal(await st('/missing'), 404);
+    assert.equal(await st('/missing'), 404);
+    assert.equal(await st('/'), 429, 'two errors in the period: denied');
+    assert.equal((await get(s, GET('/', 'X-Client: other\r\n')))?.head.status, 200);
+    // The entry expires 1.5 s after its last update (the denied request touched it).
+    await new Promise((r) => setTimeout(r, 1800));
+    assert.equal(await st('/'), 200, 'expired: a fresh entry');
+  });
+
+  it('return … lf-file: the file is a log-format template read at load time', async () => {
+    const s = await start(
+      cfg('  http-request return status 200 content-type text/plain lf-file @DIR@/tpl.txt'),
+      ['s1'],
+      { 'tpl.txt': 'path=%[path] method=%[method]' },
+    );
+    const res = await get(s, GET('/x/y'));
+    assert.equal(res?.body.toString(), 'path=/x/y method=GET');
+  });
+});
