@@ -50,9 +50,8 @@ export async function startText(
     let cfg: HaproxyConfig | undefined;
     for (let attempt = 0; !running; attempt++) {
       let withPorts = t;
-      while (withPorts.includes('bind 127.0.0.1:0\n')) {
-        withPorts = withPorts.replace('bind 127.0.0.1:0\n', `bind 127.0.0.1:${await freePort()}\n`);
-      }
+      const zero = /bind 127\.0\.0\.1:0(?=\s)/;
+      while (zero.test(withPorts)) withPorts = withPorts.replace(zero, `bind 127.0.0.1:${await freePort()}`);
       cfg = loadText(withPorts, dir);
       try {
         running = await runEngine(cfg);

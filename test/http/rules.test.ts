@@ -5,9 +5,13 @@
  * client got, so removing the action (or its condition handling) fails it.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import type net from 'node:net';
 import { after, describe, it } from 'node:test';
+import tls from 'node:tls';
 import { ConfigError, ConfigErrors } from '../../src/core/errors.js';
 import { compileHttpRules } from '../../src/proxy/http/rules/compile.js';
+import { TestPki } from '../proxy/tls-certs.js';
 import { loadText, startText, type TextSetup } from './rules-helpers.js';
 import { okResponse, RawClient, type Response } from './servers.js';
 
@@ -532,5 +536,45 @@ describe('rate limiting end to end', () => {
     );
     const res = await get(s, GET('/x/y'));
     assert.equal(res?.body.toString(), 'path=/x/y method=GET');
+  });
+});
+
+describe('redirect scheme https if !{ ssl_fc }', () => {
+  it('a plain request is redirected to https, the same request over TLS is served', async () => {
+    const pki = new TestPki();
+    const leaf = pki.leaf('site.pem', { cn: 'www.example.com' });
+    const s = await start(
+      `${DEFAULTS}
+frontend fe
+  bind 127.0.0.1:0
+  bind 127.0.0.1:0 ssl crt ${leaf.pem}
+  http-request redirect scheme https code 301 if !{ ssl_fc }
+  default_backend be
+backend be
+  server s1 127.0.0.1:@S1@
+`,
+    );
+    const plain = await get(s, GET('/a?b=1'));
+    assert.equal(plain?.head.status, 301);
+    assert.equal(header(plain, 'location'), 'https://www.example.com/a?b=1');
+    const tlsPort = (s.r.engine.frontend('fe')!.listeners[1]!.server.address() as net.AddressInfo).port;
+    const body = await new Promise<string>((resolve, reject) => {
+      const c = tls.connect({
+        port: tlsPort,
+        host: '127.0.0.1',
+        servername: 'www.example.com',
+        rejectUnauthorized: false,
+      });
+      let out = '';
+      c.on('data', (d) => {
+        out += d.toString('latin1');
+      });
+      c.on('error', reject);
+      c.on('end', () => resolve(out));
+      c.write('GET /a HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n');
+    });
+    assert.match(body, /^HTTP\/1\.1 200 /);
+    assert.ok(body.endsWith('s1'));
+    rmSync(pki.dir, { recursive: true, force: true });
   });
 });
