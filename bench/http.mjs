@@ -90,6 +90,17 @@ async function main() {
     [fileURLToPath(import.meta.url), '--serve', String(hapairPort), String(b1), String(b2)],
     'ready',
   );
+  // node-http-proxy, when bench/node_modules has it (`npm install` in bench/).
+  let nhp;
+  const nhpPort = await freePort();
+  if (existsSync(join(here, 'node_modules', 'http-proxy'))) {
+    nhp = await start(
+      0,
+      process.execPath,
+      [join(here, 'node-http-proxy.mjs'), String(nhpPort), String(b1), String(b2)],
+      'ready',
+    );
+  } else process.stdout.write('node-http-proxy not installed (npm install in bench/): its column is skipped\n');
   const scenarios = [
     { name: 'keep-alive small, c=50', path: '/', conns: 50 },
     { name: 'keep-alive small, c=1000', path: '/', conns: 1000 },
@@ -103,7 +114,8 @@ async function main() {
     const direct = measure(undefined, `http://127.0.0.1:${b1}${sc.path}`, opts);
     const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, opts);
     const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, opts);
-    results.push({ sc, direct, hap, hpr });
+    const nh = nhp ? measure(nhp.pid, `http://127.0.0.1:${nhpPort}${sc.path}`, opts) : undefined;
+    results.push({ sc, direct, hap, hpr, nh });
     process.stdout.write(
       `${sc.name}: haproxy ${hap.rps.toFixed(0)} req/s ${hap.usPerReq?.toFixed(1)} µs/req; ` +
         `hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`,
@@ -121,8 +133,9 @@ function report(results) {
   const f = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const line = (who, r) =>
     `| ${who} | ${f(r.rps)} | ${f(r.usPerReq, 1)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.errors} | ${r.timeouts} |`;
-  const sections = results.map(({ sc, direct, hap, hpr }) => {
+  const sections = results.map(({ sc, direct, hap, hpr, nh }) => {
     const ratio = hap.usPerReq && hpr.usPerReq ? (hap.usPerReq / hpr.usPerReq).toFixed(2) : '–';
+    const vsNode = nh?.usPerReq && hpr.usPerReq ? (nh.usPerReq / hpr.usPerReq).toFixed(2) : '–';
     return [
       `### ${sc.name}`,
       '',
@@ -131,8 +144,9 @@ function report(results) {
       line('nginx direct', direct),
       line('haproxy', hap),
       line('hapair', hpr),
+      ...(nh ? [line('node-http-proxy', nh)] : []),
       '',
-      `requests per proxy CPU-second, hapair/haproxy: **${ratio}**`,
+      `requests per proxy CPU-second, hapair/haproxy: **${ratio}**${nh ? `; hapair/node-http-proxy: **${vsNode}**` : ''}`,
       '',
     ].join('\n');
   });
@@ -148,7 +162,9 @@ function report(results) {
     'process, http-keep-alive and http-reuse safe on both): wrk -t1 with the nginx backends on CPU 1,',
     `the proxy on CPU 0, ${SECONDS} s per run after a 2 s warm-up. The ratio is requests per proxy`,
     'CPU-second of hapair divided by haproxy’s (higher is better for hapair; target ≥ 0.6 for small',
-    'keep-alive responses at c=50).',
+    'keep-alive responses at c=50). node-http-proxy is the `http-proxy` package with a keep-alive',
+    'agent, one Node.js process on CPU 0 like hapair (issue #4 asks hapair for ≥ 5× its requests per',
+    'CPU-second).',
     '',
     ...sections,
   ].join('\n');
