@@ -15,7 +15,7 @@ import { after, describe, it } from 'node:test';
 import { ConfigError, ConfigErrors } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { type ProxyEngine, startProxyEngine } from '../../src/proxy/engine.js';
-import { echoServer, waitFor } from '../proxy/helpers.js';
+import { echoServer, sleep, waitFor } from '../proxy/helpers.js';
 import { freePort, loadText as loadInto } from './rules-helpers.js';
 import { type HttpBackend, httpBackend, RawClient, type Responder, sendRaw } from './servers.js';
 
@@ -82,6 +82,26 @@ const UID = '7F000001:[0-9A-F]{4}_7F000001:[0-9A-F]{4}_[0-9A-F]{8}_[0-9A-F]{4,}:
 const withSrvHeader: Responder = () =>
   'HTTP/1.1 200 OK\r\ncontent-length: 2\r\nX-Srv: alpha|beta{x}\r\n\r\nok';
 
+/** The timers of a line whose fields 4 and 5 are %TR/%Tw/%Tc/%Tr/%Ta and %Th/%Ti/%Tq/%Tt/%Tu/%Td. */
+function timers(line: string) {
+  const f = line.split(' ');
+  const [TR, Tw, Tc, Tr, Ta] = f[4]!.split('/').map(Number) as number[];
+  const [Th, Ti, Tq, Tt, Tu, Td] = f[5]!.split('/').map(Number) as number[];
+  return {
+    TR: TR!,
+    Tw: Tw!,
+    Tc: Tc!,
+    Tr: Tr!,
+    Ta: Ta!,
+    Th: Th!,
+    Ti: Ti!,
+    Tq: Tq!,
+    Tt: Tt!,
+    Tu: Tu!,
+    Td: Td!,
+  };
+}
+
 const REQ =
   'GET /p?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl "x" {y}\r\nX-Tag: a\r\nX-Tag: b\r\n\r\n';
 
@@ -115,6 +135,7 @@ backend be
     const c = new RawClient(s.port());
     c.send(REQ);
     assert.equal((await c.response())?.head.status, 200);
+    await sleep(150);
     c.send('GET /two HTTP/1.1\r\nHost: h2\r\n\r\n');
     assert.equal((await c.response())?.head.status, 200);
     c.close();
@@ -149,6 +170,17 @@ backend be
     assert.ok(m2, s.lines[1]);
     assert.notEqual(m2[1], id1);
     assert.equal(Number(m2[2]), Number(rt1) + 1);
+
+    // Timers (8.4): Tq = Th + Ti + TR, Tu = Tt - Ti; a keep-alive request starts when the previous
+    // response ended, so its idle wait is Ti, and its handshake time is 0.
+    const [t1, t2] = s.lines.map(timers);
+    for (const t of [t1!, t2!]) {
+      assert.ok(Math.abs(t.Tq - (t.Th + t.Ti + t.TR)) <= 2, JSON.stringify(t));
+      assert.ok(Math.abs(t.Tu - (t.Tt - t.Ti)) <= 1, JSON.stringify(t));
+      assert.ok(t.Ta <= t.Tt && t.Tw >= 0 && t.Tc >= 0 && t.Tr >= 0 && t.Td >= 0, JSON.stringify(t));
+    }
+    assert.equal(t2!.Th, 0);
+    assert.ok(t2!.Ti >= 140 && t2!.Tt >= t2!.Ti && t2!.Ta < 140, JSON.stringify(t2));
 
     // The header reached the server, with the same id as the log line; rules saw it too.
     const got = s.bes[0]!.requests.map((r) => {

@@ -54,6 +54,7 @@ export function captureHeaders(
   out: (string | undefined)[],
 ): void {
   out.length = specs.length;
+  if (specs.length === 0) return;
   out.fill(undefined);
   const names = head.names;
   for (let i = 0; i < names.length; i++) {
