@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
 import { collectInfo, type InfoFields } from '../ops/info.js';
 import { type RuntimeApi, startRuntimeApi } from '../ops/runtime-api.js';
-import type { ProxyControl, VrrpView } from '../ops/types.js';
+import type { ProxyControl, VrrpController, VrrpView } from '../ops/types.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import { VERSION } from './version.js';
 
@@ -38,6 +38,30 @@ export function vrrpStatusSource(
       };
       v.on('message', on);
       v.send({ type: 'status-request', id } satisfies ToVrrp);
+    });
+  };
+}
+
+/** The runtime API's `set vrrp …`, carried to the VRRP process and answered by it. */
+export function vrrpController(getVrrp: () => ChildProcess | undefined): VrrpController {
+  let seq = 0;
+  return (cmd) => {
+    const v = getVrrp();
+    if (!v?.connected) return Promise.resolve({ ok: false, reason: 'No VRRP instance runs in this hapair.' });
+    const id = ++seq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        v.off('message', on);
+        resolve({ ok: false, reason: 'the VRRP process did not answer' });
+      }, STATUS_TIMEOUT_MS);
+      const on = (m: FromVrrp) => {
+        if (m.type !== 'control-result' || m.id !== id) return;
+        clearTimeout(timer);
+        v.off('message', on);
+        resolve(m.ok ? { ok: true } : { ok: false, reason: m.reason });
+      };
+      v.on('message', on);
+      v.send({ type: 'control', id, cmd } satisfies ToVrrp);
     });
   };
 }
@@ -77,7 +101,7 @@ export async function startRuntime(
     control,
     log,
     vrrpStatus: vrrpStatusSource(getVrrp),
-    vrrpControl: async () => ({ ok: false, reason: 'not supported by hapair yet', unsupported: true }),
+    vrrpControl: vrrpController(getVrrp),
     info: processInfo(cfg.global, control, 1),
   });
   log.info({ sockets: api.addresses }, 'runtime API listening');

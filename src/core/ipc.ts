@@ -1,5 +1,5 @@
 import type { HaproxyConfig } from '../config/haproxy/model.js';
-import type { VrrpView } from '../ops/types.js';
+import type { VrrpCommand, VrrpView } from '../ops/types.js';
 
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
@@ -13,6 +13,8 @@ export type ToVrrp =
   | { readonly type: 'status-request'; readonly id: number }
   /** Re-read the keepalived.conf files; unchanged instances keep running. */
   | { readonly type: 'reload' }
+  /** Runtime API `set vrrp priority|state`. */
+  | { readonly type: 'control'; readonly id: number; readonly cmd: VrrpCommand }
   | { readonly type: 'stop' };
 
 /** VRRP process → parent. */
@@ -34,6 +36,7 @@ export type FromVrrp =
       readonly kept: readonly string[];
       readonly restarted: readonly string[];
     }
+  | { readonly type: 'control-result'; readonly id: number; readonly ok: boolean; readonly reason: string }
   | { readonly type: 'stopped' };
 
 /** How the parent starts the VRRP process: passed as JSON in argv[2]. */

@@ -60,6 +60,9 @@ async function main(): Promise<void> {
       );
       const instances = daemon.status().map((st) => ({ ...st, vips: vips.get(st.name) ?? [] }));
       send({ type: 'status', id: m.id, instances });
+    } else if (m.type === 'control') {
+      const r = daemon.control(m.cmd);
+      send({ type: 'control-result', id: m.id, ok: r.ok, reason: r.reason });
     } else if (m.type === 'reload') void reload();
     else if (m.type === 'stop') void stop('asked by the parent');
   });

@@ -12,6 +12,7 @@ import type { KeepalivedConfig, VrrpInstance } from '../config/keepalived/model.
 import { type Clock, realClock } from '../core/clock.js';
 import { type CommandRunner, realRunner } from '../core/command.js';
 import { child, type Logger } from '../core/logger.js';
+import type { VrrpCommand } from '../ops/types.js';
 import { type TransitionInfo, VrrpInstanceRunner, type VrrpInstanceStatus } from './instance.js';
 import { type NotifyState, runNotify } from './notify.js';
 import { VrrpSyncGroupRunner } from './sync-group.js';
@@ -263,6 +264,15 @@ export class VrrpDaemon {
         this.opts.log.info({ ok, reason }, `proxy tracker: ${ok ? 'healthy' : 'unhealthy'} (${reason})`);
       m.runner.setTrackerState('proxy', ok);
     }
+  }
+
+  /** The runtime API's `set vrrp priority|state` on one instance. */
+  control(cmd: VrrpCommand): { ok: boolean; reason: string } {
+    const m = this.members.find((x) => x.runner.name === cmd.instance);
+    if (!m) return { ok: false, reason: 'No such VRRP instance.' };
+    if (cmd.type === 'set-priority') m.runner.setOperatorPriority(cmd.priority);
+    else m.runner.setOperatorFault(cmd.state === 'fault');
+    return { ok: true, reason: '' };
   }
 
   onTransition(cb: TransitionListener): void {

@@ -259,9 +259,30 @@ export class VrrpInstanceRunner {
   }
 
   /** Trackers → priority and fault (priority.ts), then the FSM events for what changed. */
+  /** `set vrrp priority` (runtime API): replaces the configured priority until the next reload. */
+  private operatorPriority: number | undefined;
+  /** `set vrrp state fault` (runtime API): maintenance, held until `set vrrp state backup`. */
+  private operatorFault = false;
+
+  /** Runtime API maintenance: a new base priority (1-254), recomputed with the trackers at once. */
+  setOperatorPriority(priority: number): void {
+    this.operatorPriority = priority;
+    this.log.info({ priority }, `(${this.name}) priority set to ${priority} by the runtime API`);
+    if (this.current !== 'INIT') this.recompute();
+  }
+
+  /** Runtime API maintenance: `fault` forces FAULT (a master hands over), `backup` lifts it. */
+  setOperatorFault(fault: boolean): void {
+    this.operatorFault = fault;
+    this.log.info(`(${this.name}) ${fault ? 'forced to FAULT' : 'released from FAULT'} by the runtime API`);
+    if (this.current !== 'INIT') this.recompute();
+  }
+
   private recompute(): void {
-    const e = effectivePriority(this.cfg.priority, [...this.trackers.values()]);
-    this.reasons = e.reasons;
+    const e = effectivePriority(this.operatorPriority ?? this.cfg.priority, [...this.trackers.values()]);
+    const reasons = this.operatorFault ? [...e.reasons, 'set vrrp state fault (runtime API)'] : e.reasons;
+    const fault = e.fault || this.operatorFault;
+    this.reasons = reasons;
     const from = this.priority;
     if (e.priority !== from) {
       this.priority = e.priority;
@@ -272,9 +293,9 @@ export class VrrpInstanceRunner {
       // Before any fault change: a step out of FAULT must not be shifted again.
       this.dispatch({ type: 'priority_changed', from, to: e.priority });
     }
-    if (e.fault !== this.faulted) {
-      this.faulted = e.fault;
-      if (e.fault) this.dispatch({ type: 'fault', reason: e.reasons.join('; ') });
+    if (fault !== this.faulted) {
+      this.faulted = fault;
+      if (fault) this.dispatch({ type: 'fault', reason: reasons.join('; ') });
       else this.dispatch({ type: 'fault_cleared' });
     }
   }

@@ -82,3 +82,32 @@ describe('VrrpDaemon.reload', () => {
     }
   });
 });
+
+describe('VrrpDaemon.control (runtime API set vrrp …)', () => {
+  it('set vrrp state fault|backup and set vrrp priority act on the running instance', async () => {
+    const base = 43000 + (process.pid % 1000) * 4;
+    const daemon = await VrrpDaemon.start({
+      config: load('c.conf', instance('VI_OPS', 21, 150, base)),
+      log: silentLogger,
+      vipMode: 'log',
+    });
+    try {
+      const st = () => daemon.status()[0]!;
+      assert.ok(await waitFor(() => st().state === 'MASTER', 3000));
+      assert.deepEqual(daemon.control({ type: 'set-state', instance: 'VI_OPS', state: 'fault' }), {
+        ok: true,
+        reason: '',
+      });
+      assert.equal(st().state, 'FAULT');
+      assert.match(st().reasons.join(' '), /runtime API/);
+      daemon.control({ type: 'set-state', instance: 'VI_OPS', state: 'backup' });
+      assert.ok(await waitFor(() => st().state === 'MASTER', 3000), 'alone again, it becomes master');
+      daemon.control({ type: 'set-priority', instance: 'VI_OPS', priority: 90 });
+      assert.equal(st().effectivePriority, 90);
+      assert.equal(st().basePriority, 150);
+      assert.equal(daemon.control({ type: 'set-priority', instance: 'nope', priority: 90 }).ok, false);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
