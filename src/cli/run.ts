@@ -89,6 +89,32 @@ function startVrrpProcess(opts: RunOptions, log: Logger): Promise<ChildProcess> 
   });
 }
 
+/**
+ * Starting beside a running instance (-sf/-st): when a port is still held,
+ * the old processes are asked to release theirs (SIGTTOU) and the bind is
+ * retried, as HAProxy's main() does; if it still fails they get SIGTTIN and
+ * keep serving.
+ */
+async function takeOverPorts<T>(opts: RunOptions, log: Logger, start: () => Promise<T>): Promise<T> {
+  const old = [...(opts.sf ?? []), ...(opts.st ?? [])];
+  try {
+    return await start();
+  } catch (err) {
+    if (old.length === 0 || !/EADDRINUSE|errno -98/.test((err as Error).message)) throw err;
+  }
+  signalOld(old, 'SIGTTOU', log);
+  for (let attempt = 1; ; attempt++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt < 20 && /EADDRINUSE|errno -98/.test((err as Error).message)) continue;
+      signalOld(old, 'SIGTTIN', log);
+      throw err;
+    }
+  }
+}
+
 function signalOld(pids: readonly string[] | undefined, signal: NodeJS.Signals, log: Logger): void {
   for (const p of pids ?? []) {
     const pid = Number(p);
@@ -156,11 +182,10 @@ export async function runMain(opts: RunOptions): Promise<void> {
       const senders = proxyLogSenders(cfgs.ha.proxies);
       const adminProblems = statsAdminProblems(cfgs.ha.proxies);
       if (adminProblems.length > 0) throw new ConfigErrors(adminProblems);
-      engine = await startProxyEngine(cfgs.ha, {
-        log,
-        statsHandler: stats.handler,
-        logSink: trafficLogSink(senders, log),
-      });
+      const ha = cfgs.ha;
+      engine = await takeOverPorts(opts, log, () =>
+        startProxyEngine(ha, { log, statsHandler: stats.handler, logSink: trafficLogSink(senders, log) }),
+      );
       checks = startHealthChecks(cfgs.ha, engine, log, (l) =>
         senders.get(l.backend)?.send(l.message, l.level),
       );
@@ -302,12 +327,16 @@ function installSignals(
   process.on('SIGTERM', () => stop(false, 'SIGTERM'));
   process.on('SIGINT', () => stop(false, 'SIGINT'));
   process.on('SIGUSR1', () => stop(true, 'SIGUSR1'));
+  // The legacy reload (ARCHITECTURE's seeds: TTOU, start the new process, USR1 or TTIN):
+  // TTOU frees the ports for the new process, TTIN binds them again.
   process.on('SIGTTOU', () => {
-    log.info('SIGTTOU: pausing listeners');
-    engine?.pauseListeners();
+    log.info('SIGTTOU: releasing the listening ports (sessions go on)');
+    void engine?.releaseListeners();
   });
   process.on('SIGTTIN', () => {
-    log.info('SIGTTIN: resuming listeners');
-    engine?.resumeListeners();
+    log.info('SIGTTIN: listening again');
+    engine?.rebindListeners().catch((err: unknown) => {
+      log.error({ err: (err as Error).message }, 'SIGTTIN: cannot listen again');
+    });
   });
 }

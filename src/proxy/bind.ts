@@ -155,7 +155,11 @@ export async function bindListener(bind: BindConfig, backlog: number): Promise<n
     for (const s of servers) s.close();
     throw e instanceof RuntimeError
       ? e
-      : new RuntimeError(RuntimeCode.BindFailed, `cannot bind ${a.text}`, { cause: e });
+      : new RuntimeError(
+          RuntimeCode.BindFailed,
+          `cannot bind ${a.text}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          { cause: e },
+        );
   }
   return servers;
 }

@@ -238,6 +238,7 @@ export class ProxyEngine extends EventEmitter {
     handles: ReadonlyMap<string, net.Server | { readonly fd: number }> | undefined,
     acceptsPerTurn: number,
   ): Promise<void> {
+    this.acceptsPerTurn = acceptsPerTurn;
     for (const fe of this.frontends.values()) {
       for (const bind of fe.cfg.binds) {
         // configuration.txt "backlog": unset, it follows the frontend's maxconn.
@@ -256,7 +257,38 @@ export class ProxyEngine extends EventEmitter {
       }
     }
     // Accepting from now on: expired stick-table entries get swept.
-    this.stickTables.start();
+    if (!this.sweeping) this.stickTables.start();
+    this.sweeping = true;
+  }
+
+  private acceptsPerTurn = 16;
+  private sweeping = false;
+  private released = false;
+
+  /**
+   * SIGTTOU without -W (HAProxy's pause, the seeds' legacy reload script):
+   * the listening sockets are closed so that a new process can bind the same
+   * ports, while established sessions go on. Connections still waiting in
+   * the kernel's accept queue are refused, as with HAProxy's pause on Linux.
+   */
+  async releaseListeners(): Promise<void> {
+    this.released = true;
+    for (const fe of this.frontends.values()) {
+      for (const l of fe.listeners.splice(0)) {
+        await l.close();
+        this.emitListener(fe, l.bind, 'paused');
+      }
+    }
+  }
+
+  /** SIGTTIN after releaseListeners(): binds the ports again (fails if another process holds one). */
+  async rebindListeners(): Promise<void> {
+    if (!this.released) {
+      this.resumeListeners();
+      return;
+    }
+    await this.bindAll(undefined, this.acceptsPerTurn);
+    this.released = false;
   }
 
   private emitListener(fe: Frontend, bind: BindConfig, state: ListenerStateEvent['state'], i = 0): void {
