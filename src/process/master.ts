@@ -15,10 +15,9 @@ import { HealthCheckRunner } from '../checks/runner.js';
 import type { HealthSink } from '../checks/types.js';
 import { healthSinkFor } from '../checks/wire.js';
 import { loadHaproxyConfig } from '../config/haproxy/index.js';
-import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { BindConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
-import { RuntimeCode, RuntimeError } from '../core/errors.js';
 import type { FromWorker, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
 import { proxyLogSenders } from '../ops/syslog.js';
@@ -40,6 +39,13 @@ function stopAccepting(server: net.Server): void {
   const h = listenHandle(server) as unknown as { readStart(): number; readStop(): number } | undefined;
   h?.readStart();
   h?.readStop();
+}
+
+/** The handover keys of one `bind` line: one per port of a port range. */
+function bindKeys(proxy: string, bind: BindConfig): string[] {
+  const { port, portEnd } = bind.addr;
+  if (portEnd <= port) return [listenerKey(proxy, bind)];
+  return Array.from({ length: portEnd - port + 1 }, (_, i) => listenerKey(proxy, bind, port + i));
 }
 
 export interface MasterOptions {
@@ -93,18 +99,16 @@ export class Master {
     for (const p of cfg.proxies) {
       if (p.disabled || (p.kind !== 'frontend' && p.kind !== 'listen')) continue;
       for (const bind of p.binds) {
-        const key = listenerKey(p.name, bind);
-        if (this.sockets.has(key)) continue;
-        if (bind.addr.portEnd > bind.addr.port) {
-          throw new RuntimeError(
-            RuntimeCode.BindFailed,
-            `${bind.loc.file}:${bind.loc.line}: bind ${bind.addr.text}: port ranges are not supported in master-worker mode yet`,
-          );
-        }
+        const keys = bindKeys(p.name, bind);
+        if (keys.every((k) => this.sockets.has(k))) continue;
         const backlog = bind.backlog || p.backlog || p.maxconn || 2048;
-        const [server] = await bindListener(bind, Math.min(backlog, 65535));
-        stopAccepting(server!);
-        this.sockets.set(key, server!);
+        const servers = await bindListener(bind, Math.min(backlog, 65535));
+        // A port range gives one socket per port, each handed over under its own key.
+        for (const [i, server] of servers.entries()) {
+          stopAccepting(server);
+          this.sockets.get(keys[i]!)?.close();
+          this.sockets.set(keys[i]!, server);
+        }
       }
     }
   }
@@ -262,7 +266,7 @@ export class Master {
 
   private closeUnusedSockets(cfg: HaproxyConfig): void {
     const keys = new Set(
-      cfg.proxies.flatMap((p) => (p.disabled ? [] : p.binds.map((b) => listenerKey(p.name, b)))),
+      cfg.proxies.flatMap((p) => (p.disabled ? [] : p.binds.flatMap((b) => bindKeys(p.name, b)))),
     );
     for (const [key, server] of this.sockets) {
       if (keys.has(key)) continue;

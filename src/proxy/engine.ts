@@ -243,8 +243,16 @@ export class ProxyEngine extends EventEmitter {
       for (const bind of fe.cfg.binds) {
         // configuration.txt "backlog": unset, it follows the frontend's maxconn.
         const backlog = Math.min(bind.backlog || fe.cfg.backlog || fe.maxconn, 65535);
-        const given = handles?.get(listenerKey(fe.name, bind));
-        const servers = given ? [await adopt(given, backlog)] : await bindListener(bind, backlog);
+        const { port, portEnd } = bind.addr;
+        const keys =
+          portEnd > port
+            ? Array.from({ length: portEnd - port + 1 }, (_, i) => listenerKey(fe.name, bind, port + i))
+            : [listenerKey(fe.name, bind)];
+        const given = handles ? keys.map((k) => handles.get(k)) : [];
+        const servers =
+          given.length > 0 && given.every((g) => g !== undefined)
+            ? await Promise.all(given.map((g) => adopt(g!, backlog)))
+            : await bindListener(bind, backlog);
         for (const [i, server] of servers.entries()) {
           const handle = (server as unknown as { _handle: object })._handle;
           const tcp = handle.constructor.name === 'TCP';
