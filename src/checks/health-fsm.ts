@@ -38,6 +38,9 @@ export interface HealthParams {
 
 export type OpState = 'up' | 'stopping' | 'down';
 
+/** Server `on-error` (doc 5.2). */
+export type OnError = 'fastinter' | 'fail-check' | 'sudden-death' | 'mark-down';
+
 export interface HealthState {
   readonly op: OpState;
   /** Administrative maintenance: health checks paused. */
@@ -52,6 +55,8 @@ export type HealthEvent =
   | { readonly type: 'check'; readonly result: CheckResult }
   | { readonly type: 'agent'; readonly result: CheckResult; readonly word?: AgentHealthWord }
   | { readonly type: 'maint'; readonly on: boolean }
+  /** Passive health reached `error-limit`: the `on-error` action, with a HANA result. */
+  | { readonly type: 'observe'; readonly onError: OnError; readonly result: CheckResult }
   /** `set server … health|agent …` (server.c cli_parse_set_server): counter and state forced. */
   | { readonly type: 'force'; readonly source: 'health' | 'agent'; readonly op: OpState };
 
@@ -97,7 +102,24 @@ export function step(p: HealthParams, s: HealthState, ev: HealthEvent): HealthSt
       return onMaint(p, s, ev.on);
     case 'force':
       return onForce(p, s, ev.source, ev.op);
+    case 'observe':
+      return onObserve(p, s, ev.onError, ev.result);
   }
+}
+
+/**
+ * check.c __health_adjust(): `fastinter` only speeds up the next check (the
+ * runner's business); `fail-check` counts as one failed check;
+ * `sudden-death` first brings a healthy counter to one failure above rise,
+ * so this failure leaves the server one check from DOWN; `mark-down` sets
+ * the counter to rise, so this failure drops it to 0 and the server DOWN.
+ */
+function onObserve(p: HealthParams, s: HealthState, onError: OnError, r: CheckResult): HealthStep {
+  if (onError === 'fastinter' || s.maint) return { next: s, actions: [] };
+  let health = s.health;
+  if (onError === 'sudden-death' && health > p.rise) health = p.rise + 1;
+  else if (onError === 'mark-down') health = p.rise;
+  return onCheck(p, { ...s, health }, r);
 }
 
 /**
@@ -211,10 +233,11 @@ function applyOp(
 /**
  * Delay before the next health check (doc 5.2 "inter", src/server.c srv_getinter):
  * inter when fully up, downinter when fully down, fastinter while transitioning
- * or not yet checked.
+ * or not yet checked, or when passive health asked for it (`forceFast`,
+ * HAProxy's CHK_ST_FASTINTER).
  */
-export function nextHealthInterval(p: HealthParams, s: HealthState): number {
-  if (s.health === p.rise + p.fall - 1) return p.inter;
+export function nextHealthInterval(p: HealthParams, s: HealthState, forceFast = false): number {
+  if (!forceFast && s.health === p.rise + p.fall - 1) return p.inter;
   if (s.op === 'down' && s.health === 0) return p.downinter ?? p.inter;
   return p.fastinter ?? p.inter;
 }

@@ -29,12 +29,15 @@ export function clipInfo(info: string): string {
   return info.length > DESC_MAX ? info.slice(0, DESC_MAX) : info;
 }
 
-/** `, reason: …[, code: N][, info: "…"], check duration: Nms` */
+/**
+ * `, reason: …[, code: N][, info: "…"][, check duration: Nms]`; a passive
+ * health verdict (HANA) has no duration (check.c set_server_check_status).
+ */
 export function checkInfoSuffix(r: CheckResult): string {
   let s = `, reason: ${statusDescription(r.status)}`;
   if (statusHasCode(r.status)) s += `, code: ${r.code ?? 0}`;
   if (r.info !== '') s += `, info: "${asciiEncode(clipInfo(r.info))}"`;
-  s += `, check duration: ${Math.max(0, Math.floor(r.durationMs))}ms`;
+  if (r.status !== 'HANA') s += `, check duration: ${Math.max(0, Math.floor(r.durationMs))}ms`;
   return s;
 }
 

@@ -47,6 +47,7 @@ export function planChecks(cfg: HaproxyConfig, wallNow: () => number): ServerPla
   const out: ServerPlan[] = [];
   for (const px of cfg.proxies) {
     if (px.kind === 'frontend' || px.disabled) continue;
+    for (const s of px.servers) checkObserve(px, s);
     const checked = px.servers.filter((s) => s.check.enabled || s.check.agent !== undefined);
     if (checked.length === 0) continue;
     const rules = proxyRules(px, wallNow);
@@ -109,6 +110,25 @@ function planServer(px: ProxyConfig, s: ServerConfig, rules: RuleSet | undefined
   }
   const agent = c.agent !== undefined ? agentPlan(s, timing(c.agent.inter)) : undefined;
   return { proxy: px, server: s, params, ...(health ? { health } : {}), ...(agent ? { agent } : {}) };
+}
+
+/**
+ * `observe` adjusts the active check, so it needs `check` (doc 5.2 "observe";
+ * HAProxy silently does nothing without one, we say so), and `layer7` an HTTP
+ * proxy (server.c srv_parse_observe).
+ */
+function checkObserve(px: ProxyConfig, s: ServerConfig): void {
+  const mode = s.check.observe;
+  if (mode === undefined) return;
+  if (!s.check.enabled) throw missing(s, 'observe', "requires 'check' on the same server");
+  if (mode === 'layer7' && px.mode !== 'http') {
+    throw new ConfigError(
+      ConfigCode.Conflict,
+      s.loc,
+      'observe',
+      `server '${s.name}': 'layer7' can only be used in http proxies`,
+    );
+  }
 }
 
 function missing(s: ServerConfig, keyword: string, reason: string): ConfigError {

@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { realClock } from '../core/clock.js';
 import { type CommandRunner, realRunner } from '../core/command.js';
 import { child, type Logger, silentLogger } from '../core/logger.js';
+import type { ObservedStatus } from '../proxy/server.js';
 import { agentVerdict, compileAgentCheck, dynamicWeights } from './agent.js';
 import { runExternal } from './external.js';
 import {
@@ -30,9 +31,11 @@ import {
   serverDownMessage,
   serverOnlineMessage,
 } from './messages.js';
+import { observedInfo, observedVerdict } from './observe.js';
 import { planChecks, type ServerPlan } from './plan.js';
 import { runRules } from './rules.js';
 import { CheckSession } from './session.js';
+import { statusVerdict } from './status.js';
 import type {
   CheckResult,
   CountsProvider,
@@ -65,6 +68,8 @@ export interface HealthRunnerOptions {
 
 interface Task {
   timer?: TimerHandle;
+  /** Monotonic time the pending timer fires. */
+  dueAt?: number;
   session?: CheckSession;
   running?: Promise<void>;
   last?: CheckResult;
@@ -83,6 +88,10 @@ interface Entry {
   drain: boolean;
   /** `set server addr`: the server's address now, for checks that follow it. */
   addr?: string;
+  /** Passive health: consecutive errors seen on live traffic (server.c consecutive_errors). */
+  errors: number;
+  /** Passive health asked for fastinter on the next scheduling (CHK_ST_FASTINTER). */
+  forceFast: boolean;
   readonly health?: Task;
   readonly agent?: Task;
 }
@@ -112,6 +121,8 @@ export class HealthCheckRunner {
         state: initialHealth(plan.params, 'none', s.initialState === 'maint'),
         weight: s.weight,
         drain: s.initialState === 'drain',
+        errors: 0,
+        forceFast: false,
         ...(plan.health ? { health: {} } : {}),
         ...(plan.agent ? { agent: {} } : {}),
       });
@@ -227,6 +238,46 @@ export class HealthCheckRunner {
     return true;
   }
 
+  /**
+   * Passive health (doc 5.2 "observe"; check.c __health_adjust): live traffic
+   * to a checked server with `observe`. `error-limit` consecutive errors run
+   * the `on-error` action on the health check and force fastinter, which
+   * brings a pending check forward when fastinter is shorter.
+   */
+  observe(backend: string, server: string, status: ObservedStatus): void {
+    const e = this.entries.get(key(backend, server));
+    const c = e?.plan.server.check;
+    if (!e?.health || !c?.observe || this.stopped) return;
+    const verdict = observedVerdict(c.observe, status);
+    if (verdict === 'ignore') return;
+    if (verdict === 'ok') {
+      e.errors = 0;
+      return;
+    }
+    if (++e.errors < c.errorLimit) return;
+    const result: CheckResult = { status: 'HANA', info: observedInfo(e.errors, status), durationMs: -1 };
+    e.errors = 0;
+    e.forceFast = true;
+    const t = e.health;
+    // The action may end sessions (on-marked-down): not from inside the traffic path reporting the error.
+    queueMicrotask(() => {
+      if (this.stopped) return;
+      t.last = result;
+      this.apply(e, { type: 'observe', onError: c.onError, result });
+      this.advanceHealth(e, t);
+    });
+  }
+
+  /** process_chk_conn() woken early: reprograms a pending check when the new interval ends sooner. */
+  private advanceHealth(e: Entry, t: Task): void {
+    if (!this.started || t.running || t.disabled || e.state.maint || !t.timer || t.dueAt === undefined)
+      return;
+    const inter = nextHealthInterval(e.plan.params, e.state, e.forceFast);
+    if (this.clock.now() + inter >= t.dueAt) return;
+    e.forceFast = false;
+    this.schedule(e, 'health', inter + this.jitter(inter));
+  }
+
   /** `set server addr`: checks without an address of their own follow the server's new one. */
   setServerAddr(backend: string, server: string, host: string): void {
     const e = this.entries.get(key(backend, server));
@@ -248,8 +299,10 @@ export class HealthCheckRunner {
   private schedule(e: Entry, which: 'health' | 'agent', delay: number): void {
     const t = which === 'health' ? e.health! : e.agent!;
     t.timer?.cancel();
+    t.dueAt = this.clock.now() + delay;
     t.timer = this.clock.setTimeout(() => {
       t.timer = undefined;
+      t.dueAt = undefined;
       this.run(e, which, t);
     }, delay);
   }
@@ -265,8 +318,11 @@ export class HealthCheckRunner {
         t.running = undefined;
         t.session = undefined;
         if (this.stopped || t.disabled || (which === 'health' && e.state.maint)) return;
-        const inter =
-          which === 'health' ? nextHealthInterval(e.plan.params, e.state) : nextAgentInterval(e.plan.params);
+        let inter = nextAgentInterval(e.plan.params);
+        if (which === 'health') {
+          inter = nextHealthInterval(e.plan.params, e.state, e.forceFast);
+          e.forceFast = false;
+        }
         this.schedule(e, which, inter + this.jitter(inter));
       });
   }
@@ -284,6 +340,9 @@ export class HealthCheckRunner {
     }
     if (result === undefined || this.stopped) return;
     t.last = result;
+    // check.c set_server_check_status(): a passing check clears the observed errors.
+    if (statusVerdict(result.status) === 'passed' || statusVerdict(result.status) === 'condpass')
+      e.errors = 0;
     this.apply(e, { type: 'check', result });
   }
 

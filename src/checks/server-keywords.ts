@@ -1,8 +1,9 @@
 /**
  * Health-check parameters of `server`/`default-server` lines (configuration.txt
  * §5.2), registered by the check engine that runs the probes: `check`,
- * `inter`, `rise`, `fall`, the agent-check family and the passive-health
- * (`observe`, `error-limit`, `on-error`) options.
+ * `inter`, `rise`, `fall`, the agent-check family, the passive-health
+ * (`observe`, `error-limit`, `on-error`) options and the session actions on
+ * state changes (`on-marked-down`, `on-marked-up`).
  */
 import { isIP } from 'node:net';
 import { badArgs, intArg, timeArg } from '../config/haproxy/args.js';
@@ -27,6 +28,52 @@ function ipArg(call: KeywordCall, v: string): string {
 function portArg(call: KeywordCall, v: string): number {
   return intArg(call, v, 1, 65535, 'port');
 }
+
+function oneOf<T extends string>(call: KeywordCall, v: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw badArgs(call, `expects one of ${allowed.map((a) => `'${a}'`).join(', ')} but got '${v}'`);
+}
+
+/**
+ * Passive health (doc 5.2 "observe", "error-limit", "on-error") and the
+ * session actions on state changes ("on-marked-down", "on-marked-up"). That
+ * `observe` needs `check`, and `layer7` an HTTP proxy, is verified once the
+ * whole configuration is known (plan.ts).
+ */
+const passiveParams: ReturnType<typeof value>[] = [
+  value(
+    'observe',
+    'Adjust the health from live traffic: layer4 (connections) or layer7 (HTTP responses too).',
+    (c, v, call) => {
+      const mode = oneOf(call, v, ['none', 'layer4', 'layer7'] as const);
+      if (mode === 'none') delete c.observe;
+      else c.observe = mode;
+    },
+    'none',
+  ),
+  value(
+    'error-limit',
+    'Consecutive errors seen by `observe` that trigger the on-error action.',
+    (c, v, call) => {
+      c.errorLimit = intArg(call, v, 1, MAX_INT, 'error-limit');
+    },
+    '10',
+  ),
+  value(
+    'on-error',
+    'What enough consecutive observed errors do to the health check.',
+    (c, v, call) => {
+      c.onError = oneOf(call, v, ['fastinter', 'fail-check', 'sudden-death', 'mark-down'] as const);
+    },
+    'fail-check',
+  ),
+  value('on-marked-down', 'Action when the server is marked down: shutdown-sessions.', (c, v, call) => {
+    c.onMarkedDown = oneOf(call, v, ['shutdown-sessions'] as const);
+  }),
+  value('on-marked-up', 'Action when the server is marked up: shutdown-backup-sessions.', (c, v, call) => {
+    c.onMarkedUp = oneOf(call, v, ['shutdown-backup-sessions'] as const);
+  }),
+];
 
 export const checkServerParams: ServerParamSpec[] = withModule<ServerParamCtx>('checks', [
   flag('check', 'Enable active health checks of this server.', (c, on) => {
@@ -119,17 +166,8 @@ export const checkServerParams: ServerParamSpec[] = withModule<ServerParamCtx>('
   value('agent-send', 'String sent to the agent after connecting.', (c, v) => {
     c.agent.send = v;
   }),
+  ...passiveParams,
 ]);
 
-/**
- * Passive health (`observe`, `error-limit`, `on-error`) and the session
- * actions on state changes (`on-marked-down`, `on-marked-up`) are parsed by
- * HAProxy but not run by hapair yet: refused by name rather than ignored.
- */
-export const UNSUPPORTED_CHECK_SERVER_PARAMS: readonly string[] = [
-  'observe',
-  'error-limit',
-  'on-error',
-  'on-marked-down',
-  'on-marked-up',
-];
+/** Server keywords HAProxy knows in §5.2 that hapair does not run: none left in this module. */
+export const UNSUPPORTED_CHECK_SERVER_PARAMS: readonly string[] = [];

@@ -15,6 +15,7 @@ const TABLE: Readonly<Record<CheckStatusCode, StatusInfo>> = {
   UNK: { verdict: 'neutral', description: 'Unknown', hasCode: false },
   INI: { verdict: 'neutral', description: 'Initializing', hasCode: false },
   CHECKED: { verdict: 'neutral', description: 'No status change', hasCode: false },
+  HANA: { verdict: 'failed', description: 'Health analyze', hasCode: false },
   SOCKERR: { verdict: 'failed', description: 'Socket error', hasCode: false },
   L4OK: { verdict: 'passed', description: 'Layer4 check passed', hasCode: false },
   L4TOUT: { verdict: 'failed', description: 'Layer4 timeout', hasCode: false },

@@ -12,6 +12,8 @@ export type CheckStatusCode =
   | 'INI'
   | 'CHECKED'
   | 'SOCKERR'
+  /** Passive health (`observe`) saw `error-limit` consecutive errors. */
+  | 'HANA'
   | 'L4OK'
   | 'L4TOUT'
   | 'L4CON'

@@ -51,7 +51,14 @@ export interface VrrpChildArgs {
 export type ToWorker =
   | { readonly type: 'listener'; readonly key: string }
   /** The configuration the master validated (structured clone: fork with serialization 'advanced'). */
-  | { readonly type: 'start'; readonly config: HaproxyConfig }
+  | {
+      readonly type: 'start';
+      readonly config: HaproxyConfig;
+      /** Server state to apply before serving (`show servers state` text), e.g. the previous generation's. */
+      readonly serverState?: ServerStateHandover;
+    }
+  /** Asks for the worker's `show servers state` text, answered by `servers-state`. */
+  | { readonly type: 'servers-state-request'; readonly id: number }
   | {
       readonly type: 'server-health';
       readonly backend: string;
@@ -75,9 +82,19 @@ export type ToWorker =
   | { readonly type: 'resume' }
   | { readonly type: 'stop'; readonly grace: number };
 
+/** Runtime server state handed to new workers: a reload's, or a crashed worker's replacement. */
+export interface ServerStateHandover {
+  readonly text: string;
+  /** Where it came from, for the log. */
+  readonly source: string;
+  /** `backend/server` of address-literal servers whose configured address is unchanged. */
+  readonly keepAddr: readonly string[];
+}
+
 /** Proxy worker → master. */
 export type FromWorker =
   | { readonly type: 'ready' }
+  | { readonly type: 'servers-state'; readonly id: number; readonly text: string }
   | { readonly type: 'failed'; readonly message: string }
   | {
       readonly type: 'listener-state';

@@ -7,7 +7,7 @@
 import type { RuntimeCommand, RuntimeContext } from './cli-context.js';
 import { denied, usageLine } from './cli-registry.js';
 import { renderInfo } from './info.js';
-import { renderServersConn, renderServersState } from './servers-state.js';
+import { configDisabled, renderServersConn, renderServersState } from './servers-state.js';
 import { renderSessions } from './show-sess.js';
 import { filterRows, parseStatQuery } from './stat-filter.js';
 import { renderStatCsv } from './stats-csv.js';
@@ -31,7 +31,7 @@ function showServers(conn: boolean): RuntimeCommand['run'] {
     const be = args[3];
     if (be && !control.backends().includes(be)) return "Can't find backend.\n";
     const servers = control.servers(be);
-    if (!conn) return renderServersState(servers);
+    if (!conn) return renderServersState(servers, configDisabled(control.config));
     const nbthread = Number(ctx.deps.info().Nbthread ?? 1);
     return renderServersConn(servers, nbthread);
   };

@@ -6,6 +6,7 @@
  * check-t.h), so a state file written from hapair reads the same.
  */
 import { isIP } from 'node:net';
+import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { CheckView, OperState, ServerView } from './types.js';
 
 const FIELDS =
@@ -60,15 +61,35 @@ function checkState(c: CheckView | undefined, agent: boolean, paused: boolean): 
   return 0x02 | (c.enabled ? 0x04 : 0) | (c.paused ? 0x08 : 0) | (agent ? 0x10 : 0);
 }
 
-function adminFlags(s: ServerView): number {
-  if (s.admin === 'drain') return FDRAIN;
-  if (s.admin === 'maint') return FMAINT | (s.configMaint ? CMAINT : 0);
-  return 0;
+/** Tells whether a server is `disabled` in the configuration. */
+export type ConfigDisabled = (backend: string, server: string) => boolean;
+
+/** The servers written `disabled` in `cfg`. */
+export function configDisabled(cfg: HaproxyConfig): ConfigDisabled {
+  const set = new Set(
+    cfg.proxies.flatMap((p) =>
+      p.servers.filter((s) => s.initialState === 'maint').map((s) => `${p.name}/${s.name}`),
+    ),
+  );
+  return (b, s) => set.has(`${b}/${s}`);
+}
+
+/**
+ * HAProxy keeps CMAINT on a `disabled` server for its whole life, also after
+ * `set server state ready` (which clears FMAINT only); a state loader needs it
+ * to tell a configuration change from a runtime one. Without `disabled`
+ * known, a server still in its configured maintenance stands for it.
+ */
+function adminFlags(s: ServerView, disabled: ConfigDisabled | undefined): number {
+  const cmaint = (disabled ? disabled(s.backend, s.name) : s.configMaint) ? CMAINT : 0;
+  if (s.admin === 'drain') return FDRAIN | cmaint;
+  if (s.admin === 'maint') return FMAINT | cmaint;
+  return cmaint;
 }
 
 const addrOrDash = (a: string | undefined) => (a && isIP(a) !== 0 ? a : '-');
 
-function stateLine(s: ServerView): string {
+function stateLine(s: ServerView, disabled: ConfigDisabled | undefined): string {
   const c = s.check;
   const paused = s.admin === 'maint';
   return [
@@ -78,7 +99,7 @@ function stateLine(s: ServerView): string {
     s.name,
     addrOrDash(s.host),
     OPER[s.oper],
-    adminFlags(s),
+    adminFlags(s, disabled),
     s.uweight,
     s.iweight,
     s.lastChangeSec,
@@ -101,8 +122,9 @@ function stateLine(s: ServerView): string {
   ].join(' ');
 }
 
-export function renderServersState(servers: readonly ServerView[]): string {
-  return `1\n# ${FIELDS}\n${servers.map((s) => `${stateLine(s)}\n`).join('')}`;
+/** `show servers state`; pass `disabled` (configDisabled()) for HAProxy's CMAINT on every `disabled` server. */
+export function renderServersState(servers: readonly ServerView[], disabled?: ConfigDisabled): string {
+  return `1\n# ${FIELDS}\n${servers.map((s) => `${stateLine(s, disabled)}\n`).join('')}`;
 }
 
 /**

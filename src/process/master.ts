@@ -5,7 +5,11 @@
  * broadcasts verdicts, runs the VRRP process, restarts a crashed worker, and
  * reloads on SIGUSR2/SIGHUP: an invalid new configuration is logged and the old
  * one keeps serving; a valid one starts new workers on the same sockets, then
- * the old workers stop accepting and drain. No request passes through it.
+ * the old workers stop accepting and drain. The new workers start from the
+ * old worker 0's `show servers state` (runtime admin states, weights,
+ * addresses, servers found down), applied as HAProxy applies a server-state
+ * file, so runtime changes survive a reload without one. No request passes
+ * through it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type net from 'node:net';
@@ -18,8 +22,9 @@ import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { BindConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
-import type { FromWorker, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
+import type { FromWorker, ServerStateHandover, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
+import { parseServersState, stoppedServers } from '../ops/servers-state-load.js';
 import { proxyLogSenders } from '../ops/syslog.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
@@ -27,6 +32,8 @@ import { applyCpuMap } from './cpu-map.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESTART_DELAY_MS = 200;
+/** How long a reload waits for the old worker's server state before going on without it. */
+const STATE_TIMEOUT_MS = 2000;
 
 /**
  * The master holds the listening sockets but must never accept on them: a
@@ -46,6 +53,23 @@ function bindKeys(proxy: string, bind: BindConfig): string[] {
   const { port, portEnd } = bind.addr;
   if (portEnd <= port) return [listenerKey(proxy, bind)];
   return Array.from({ length: portEnd - port + 1 }, (_, i) => listenerKey(proxy, bind, port + i));
+}
+
+/**
+ * `backend/server` of the servers of `next` whose configured address and port
+ * are those of `prev`: only their `set server addr` carries over, an edited
+ * address in the file wins (like HAProxy, where the configuration has precedence).
+ */
+function unchangedAddresses(prev: HaproxyConfig, next: HaproxyConfig): string[] {
+  const before = new Map(prev.proxies.map((p) => [p.name, p]));
+  return next.proxies.flatMap((p) =>
+    p.servers
+      .filter((s) => {
+        const old = before.get(p.name)?.servers.find((o) => o.name === s.name)?.addr;
+        return old !== undefined && old.host === s.addr.host && old.port === s.addr.port;
+      })
+      .map((s) => `${p.name}/${s.name}`),
+  );
 }
 
 export interface MasterOptions {
@@ -76,6 +100,7 @@ export class Master {
   private vrrp: ChildProcess | undefined;
   private stopping = false;
   private lastHealth = '';
+  private stateRequests = 0;
 
   constructor(
     cfg: HaproxyConfig,
@@ -117,13 +142,48 @@ export class Master {
     return Math.max(1, this.cfg.global.nbthread || 1);
   }
 
-  private async startGeneration(): Promise<void> {
+  private async startGeneration(state?: ServerStateHandover): Promise<void> {
     const gen = ++this.gen;
-    const started = Array.from({ length: this.workerCount() }, (_, i) => this.fork(i, gen));
+    const started = Array.from({ length: this.workerCount() }, (_, i) => this.fork(i, gen, state));
     await Promise.all(started.map((w) => this.waitReady(w)));
   }
 
-  private fork(index: number, gen: number): Worker {
+  /**
+   * The running generation's server state (`show servers state` of worker 0,
+   * which serves the runtime API and so holds its changes), for the workers
+   * of a reload or a crashed worker's replacement; undefined when worker 0
+   * is not there or does not answer in time: they then start from the
+   * configuration's state.
+   */
+  private serverState(next: HaproxyConfig): Promise<ServerStateHandover | undefined> {
+    const w = this.workers.find((x) => x.gen === this.gen && x.index === 0 && x.ready && x.proc.connected);
+    if (!w) return Promise.resolve(undefined);
+    const id = ++this.stateRequests;
+    return new Promise((resolve) => {
+      const done = (text: string | undefined) => {
+        clearTimeout(timer);
+        w.proc.off('message', onMsg);
+        if (text === undefined) {
+          this.opts.log.warn(
+            { workerPid: w.proc.pid },
+            'no server state from worker 0; starting from the configuration',
+          );
+          resolve(undefined);
+          return;
+        }
+        const source = `worker ${w.proc.pid} (generation ${w.gen})`;
+        resolve({ text, source, keepAddr: unchangedAddresses(this.cfg, next) });
+      };
+      const onMsg = (m: FromWorker) => {
+        if (m.type === 'servers-state' && m.id === id) done(m.text);
+      };
+      const timer = setTimeout(() => done(undefined), STATE_TIMEOUT_MS);
+      w.proc.on('message', onMsg);
+      w.proc.send({ type: 'servers-state-request', id } satisfies ToWorker);
+    });
+  }
+
+  private fork(index: number, gen: number, serverState?: ServerStateHandover): Worker {
     const args: WorkerArgs = { pretty: this.opts.pretty, level: this.opts.level, index };
     const proc = fork(join(here, 'worker.js'), [JSON.stringify(args)], {
       stdio: 'inherit',
@@ -132,7 +192,7 @@ export class Master {
     const w: Worker = { index, gen, proc, ready: false };
     this.workers.push(w);
     for (const [key, server] of this.sockets) proc.send({ type: 'listener', key } satisfies ToWorker, server);
-    proc.send({ type: 'start', config: this.cfg } satisfies ToWorker);
+    proc.send({ type: 'start', config: this.cfg, serverState } satisfies ToWorker);
     proc.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
         w.ready = true;
@@ -173,8 +233,11 @@ export class Master {
       'worker died; restarting it',
     );
     this.reportHealth();
-    setTimeout(() => {
-      if (!this.stopping && w.gen === this.gen) this.fork(w.index, this.gen);
+    // The replacement starts from worker 0's runtime state when worker 0 is alive to give it.
+    setTimeout(async () => {
+      if (this.stopping || w.gen !== this.gen) return;
+      const state = await this.serverState(this.cfg);
+      if (!this.stopping && w.gen === this.gen) this.fork(w.index, this.gen, state);
     }, RESTART_DELAY_MS);
   }
 
@@ -206,6 +269,22 @@ export class Master {
       onLog: (l) => senders.get(l.backend)?.send(l.message, l.level),
     });
     this.checks.start();
+  }
+
+  /**
+   * The new check runner starts every server as the configuration says; the
+   * new workers start a server the old generation had stopped down, so the
+   * runner is told the same (check health 0: `rise` successes to come back),
+   * where the old one would have sent traffic to a dead server until `fall`
+   * failures.
+   */
+  private keepStopped(state: ServerStateHandover): void {
+    const down = stoppedServers(parseServersState(state.text)).filter((name) => {
+      const [be, srv] = name.split('/') as [string, string];
+      return this.checks?.force(be, srv, 'health', 'down') === true;
+    });
+    if (down.length > 0)
+      this.opts.log.info({ servers: down }, 'reload: servers stay down until their checks pass');
   }
 
   /** The proxy as the VRRP tracker sees it: every worker slot served, watched backends with an UP server. */
@@ -246,16 +325,19 @@ export class Master {
       return;
     }
     const old = this.workers.slice();
+    const state = await this.serverState(next);
+    if (state) this.opts.log.info({ from: state.source }, 'reload: handing the running server state over');
     try {
       await this.bindAll(next);
       this.cfg = next;
-      await this.startGeneration();
+      await this.startGeneration(state);
     } catch (err) {
       this.opts.log.error({ err: (err as Error).message }, 'reload failed; the running workers keep serving');
       return;
     }
     await this.checks?.stop();
     this.startChecks();
+    if (state) this.keepStopped(state);
     const grace = next.global.hardStopAfter ?? 30_000;
     for (const w of old) if (w.proc.connected) w.proc.send({ type: 'stop', grace } satisfies ToWorker);
     this.closeUnusedSockets(next);

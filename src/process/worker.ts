@@ -11,11 +11,14 @@
 import type net from 'node:net';
 import { processInfo } from '../cli/runtime.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
-import type { FromWorker, ToWorker, WorkerArgs } from '../core/ipc.js';
+import type { FromWorker, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
+import { configDisabled, renderServersState } from '../ops/servers-state.js';
+import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
+import type { ProxyControl } from '../ops/types.js';
 import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
 import { dropPrivileges } from './privileges.js';
 
@@ -27,22 +30,34 @@ const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
 const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).child({ worker: args.index });
 const handles = new Map<string, net.Server>();
 let engine: ProxyEngine | undefined;
+let control: ProxyControl | undefined;
 let stopping = false;
 
-async function start(cfg: HaproxyConfig): Promise<void> {
+/** Applies the previous generation's server state before the first connection is accepted. */
+function restore(e: ProxyEngine, state: ServerStateHandover): void {
+  const keep = new Set(state.keepAddr);
+  const r = applyServersState(e, parseServersState(state.text), {
+    keepAddr: (b, s) => keep.has(`${b}/${s}`),
+  });
+  for (const w of r.warnings) log.warn({ source: state.source }, `server state: ${w}`);
+  log.info({ source: state.source, applied: r.applied.length, skipped: r.skipped }, 'server state restored');
+}
+
+async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined): Promise<void> {
   const senders = proxyLogSenders(cfg.proxies);
   engine = await startProxyEngine(cfg, {
     log,
     listenerHandles: handles,
     logSink: trafficLogSink(senders, log),
+    beforeServing: state ? (e) => restore(e, state) : undefined,
   });
+  control = engineControl(engine);
   // The runtime API is served by the first worker: one process may own a unix
   // socket path. With nbthread > 1 its counters are that worker's own.
   if (args.index === 0 && cfg.global.statsSockets.length > 0) {
     if ((cfg.global.nbthread || 1) > 1) {
       log.warn('stats socket: served by worker 0; with nbthread > 1 its counters cover that worker only');
     }
-    const control = engineControl(engine);
     await startRuntimeApi({
       sockets: cfg.global.statsSockets,
       control,
@@ -72,7 +87,7 @@ process.on('message', (m: ToWorker, handle?: net.Server) => {
       if (handle) handles.set(m.key, handle);
       break;
     case 'start':
-      start(m.config).catch((err: unknown) => {
+      start(m.config, m.serverState).catch((err: unknown) => {
         send({ type: 'failed', message: (err as Error).message });
         process.exit(1);
       });
@@ -85,6 +100,12 @@ process.on('message', (m: ToWorker, handle?: net.Server) => {
       break;
     case 'server-weight':
       engine?.setServerWeight(m.backend, m.server, m.weight);
+      break;
+    case 'servers-state-request':
+      if (control) {
+        const text = renderServersState(control.servers(), configDisabled(control.config));
+        send({ type: 'servers-state', id: m.id, text });
+      }
       break;
     case 'pause':
       engine?.pauseListeners();

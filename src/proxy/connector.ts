@@ -209,6 +209,7 @@ export class Connector implements SlotWaiter {
     }
     if (idle && srv) {
       srv.counters.countSession(this.attemptAt, this.clock.wallNow());
+      srv.observe('l4-ok');
       this.state = 'ready';
       this.connectTime = 0;
       this.client.upstreamReady(idle, srv);
@@ -243,6 +244,7 @@ export class Connector implements SlotWaiter {
     sock.off('error', this.onError);
     this.state = 'ready';
     this.connectTime = this.clock.now() - this.attemptAt;
+    this.server?.observe('l4-ok');
     this.client.upstreamReady(sock, this.server);
   };
 
@@ -273,6 +275,8 @@ export class Connector implements SlotWaiter {
   /** back_handle_st_cer(): `asyncError` is a refused/reset connect (turn-around applies). */
   private attemptFailed(asyncError: boolean): void {
     this.dropSocket();
+    // back_handle_st_cer(): each failed attempt, refused or timed out, is a layer-4 error.
+    this.server?.observe('l4-err');
     const be = this.backend;
     const srv = this.server;
     if (this.retries >= be.cfg.retries) {

@@ -25,6 +25,7 @@ import { bindListener } from './bind.js';
 import { type EngineShared, Frontend } from './frontend.js';
 import { httpMode } from './http/mode.js';
 import './http/auth/fetches.js';
+import { clearCurrentBackends, setCurrentBackends } from './acl/fetches-proxy.js';
 import { installUserlists } from './http/auth/userlists.js';
 import { compileHttpRules } from './http/rules/compile.js';
 import { takeIdle } from './http/server-conn.js';
@@ -69,6 +70,8 @@ export interface ProxyEngineOptions {
   readonly statsHandler?: ModeContext['statsHandler'];
   /** Receives traffic log lines (`option httplog`/`tcplog`), e.g. for syslog; default: the logger at info. */
   readonly logSink?: (frontend: string, line: string) => void;
+  /** Runs once servers are resolved and before any listener accepts (e.g. restoring server state). */
+  readonly beforeServing?: (engine: ProxyEngine) => void;
 }
 
 /** Identifies one listening socket: the proxy, the bind address as written, and the port of a range. */
@@ -130,6 +133,8 @@ export class ProxyEngine extends EventEmitter {
       }
     }
     for (const be of this.backends.values()) compileStickRules(be, this.stickTables);
+    // nbsrv(), be_conn(), srv_is_up() read this engine's backends (acl/fetches-proxy.ts).
+    setCurrentBackends(this.backendLookup);
     const shared = this.shared();
     // HTTP rules compile before any socket is bound: a bad one stops the start.
     for (const p of proxies) if (p.mode === 'http') compileHttpRules(p, cfg, shared.modeCtx.stickTables);
@@ -353,19 +358,21 @@ export class ProxyEngine extends EventEmitter {
    * `on-marked-down shutdown-sessions` closes the sessions of a server the
    * checks marked down; `on-marked-up shutdown-backup-sessions` closes the
    * backup servers' sessions once an active server is up again
-   * (configuration.txt 5.2). Sessions end as killed (K).
+   * (configuration.txt 5.2; the latter only for a server with a non-zero
+   * weight). Sessions end logged 'D' (server down) or 'U' (active server up),
+   * HAProxy's termination codes for them.
    */
   private onMarked(be: Backend, srv: Server, up: boolean): void {
     const check = srv.cfg.check;
     let victims: (s: Session) => boolean;
     if (!up && check.onMarkedDown === 'shutdown-sessions') victims = (s) => s.server === srv;
-    else if (up && !srv.backup && check.onMarkedUp === 'shutdown-backup-sessions') {
+    else if (up && !srv.backup && srv.uweight > 0 && check.onMarkedUp === 'shutdown-backup-sessions') {
       victims = (s) => s.backend === be && s.server?.backup === true;
     } else return;
     for (const fe of this.frontends.values()) {
       for (const s of fe.sessions) {
         if (!victims(s)) continue;
-        s.terminate('K', 'D');
+        s.terminate(up ? 'U' : 'D', 'D');
         s.abort();
       }
     }
@@ -488,8 +495,11 @@ export class ProxyEngine extends EventEmitter {
    * Closes the listeners, lets sessions finish for up to `grace` ms, then
    * closes what remains. Resolves when every session is gone.
    */
+  private readonly backendLookup = (name: string): Backend | undefined => this.backends.get(name);
+
   async stop(opts: { readonly grace?: number } = {}): Promise<void> {
     this.stopped = true;
+    clearCurrentBackends(this.backendLookup);
     this.warmupTimer?.cancel();
     this.stickTables.stop();
     const closing: Promise<void>[] = [];
@@ -538,6 +548,7 @@ export async function startProxyEngine(cfg: HaproxyConfig, opts: ProxyEngineOpti
   const engine = new ProxyEngine(cfg, opts);
   await engine.resolveServers();
   try {
+    opts.beforeServing?.(engine);
     await engine.bindAll(opts.listenerHandles, opts.acceptsPerTurn ?? 16);
   } catch (e) {
     await engine.stop();

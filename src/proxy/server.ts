@@ -15,6 +15,15 @@ export const BE_WEIGHT_SCALE = 16;
 
 export type ServerHealth = 'up' | 'down';
 
+/**
+ * What live traffic tells about a server, for passive health (configuration.txt
+ * 5.2 "observe"; HAProxy's HANA_STATUS_*): a connection established or failed,
+ * an HTTP response with a valid or an error status, an invalid response.
+ */
+export type ObservedStatus = 'l4-ok' | 'l4-err' | 'http-ok' | 'http-sts' | 'http-rsp';
+
+export type ServerObserver = (srv: Server, status: ObservedStatus) => void;
+
 export class Server {
   readonly cfg: ServerConfig;
   readonly backend: Backend;
@@ -53,6 +62,8 @@ export class Server {
   /** Scratch for balancers (HAProxy keeps lb positions in struct server too). */
   lbCurrent = 0;
   lbLastPick = 0;
+  /** Set by the health checks for servers with `observe`; unset, observing costs one test. */
+  observer: ServerObserver | undefined;
 
   constructor(backend: Backend, cfg: ServerConfig, index: number, log: Logger, now: number) {
     this.backend = backend;
@@ -139,6 +150,18 @@ export class Server {
     if (this.health === 'down') return 'DOWN';
     if (this.admin === 'drain') return 'DRAIN';
     return this.cfg.check.enabled ? 'UP' : 'no check';
+  }
+
+  /** Reports live traffic to the passive health check, if any. */
+  observe(status: ObservedStatus): void {
+    this.observer?.(this, status);
+  }
+
+  /** A final HTTP status: 100–499, 501 and 505 are valid (configuration.txt 5.2 "observe"). */
+  observeHttpStatus(code: number): void {
+    if (!this.observer) return;
+    const ok = code >= 100 && (code < 500 || code === 501 || code === 505);
+    this.observer(this, ok ? 'http-ok' : 'http-sts');
   }
 
   /** Total downtime in ms up to `now`. */

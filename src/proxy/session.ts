@@ -17,7 +17,7 @@ import type { Server } from './server.js';
 import type { TrackedCounter } from './stick/types.js';
 
 /** First letter of the termination state: what ended the session. */
-export type TermCause = '-' | 'C' | 'S' | 'P' | 'R' | 'I' | 'D' | 'L' | 'K' | 'c' | 's';
+export type TermCause = '-' | 'C' | 'S' | 'P' | 'R' | 'I' | 'D' | 'U' | 'L' | 'K' | 'c' | 's';
 /** Second letter: the phase it was in (R request, Q queue, C connect, D data, L last data). */
 export type TermPhase = '-' | 'R' | 'Q' | 'C' | 'H' | 'D' | 'L' | 'T';
 

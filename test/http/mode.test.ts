@@ -332,12 +332,9 @@ describe('mode http: monitoring', () => {
     assert.equal(be.accepted, 0);
   });
 
-  it('refuses settings not served yet (monitor fail) at start', async () => {
-    const loc = { file: 't.cfg', line: 9 };
-    const p = httpProxy(1, {
-      monitorFail: [{ polarity: 'if', or: [[{ acl: 'TRUE', negate: false }]], loc }],
-    });
-    await assert.rejects(runEngine(makeConfig([p])), /monitor fail/);
+  it('refuses settings not served yet (url_param … check_post) at start', async () => {
+    const p = httpProxy(1, { balance: { algorithm: 'url_param', param: 'id', checkPost: true } as never });
+    await assert.rejects(runEngine(makeConfig([p])), /check_post/);
   });
 });
 

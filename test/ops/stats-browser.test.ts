@@ -55,6 +55,17 @@ describe('statistics page in Chromium', { skip: haveChromium ? false : `${CHROMI
   let page: Page;
   const pair = electedPair();
   const url = () => `http://127.0.0.1:${st.port('stats')}/haproxy-status`;
+  /**
+   * Reloads the page; the page's own `stats refresh` may navigate at the same
+   * moment on a loaded machine, so a reload that loses the page retries with goto.
+   */
+  async function reload(): Promise<void> {
+    try {
+      await page.reload();
+    } catch {
+      await page.goto(url());
+    }
+  }
   const row = (server: string) => page.locator(`tr:has(a[name="web/${server}"])`);
 
   before(async () => {
@@ -123,7 +134,7 @@ describe('statistics page in Chromium', { skip: haveChromium ? false : `${CHROMI
     );
     assert.equal(st.engine.backend('web')!.findServer('web1')!.admin, 'drain');
 
-    await page.reload();
+    await reload();
     assert.equal(await row('web1').getAttribute('class'), 'active_draining');
     assert.match((await row('web1').textContent()) ?? '', /DRAIN/);
     assert.equal(await row('web2').getAttribute('class'), 'active_up');
@@ -133,7 +144,7 @@ describe('statistics page in Chromium', { skip: haveChromium ? false : `${CHROMI
     await form.locator('input[name="s"][value="web2"]').check();
     await form.locator('select[name="action"]').selectOption({ label: 'Set state to MAINT' });
     await Promise.all([page.waitForURL(/;st=DONE$/), form.locator('input[type="submit"]').click()]);
-    await page.reload();
+    await reload();
     assert.equal(await row('web2').getAttribute('class'), 'maintain');
     assert.match((await row('web2').textContent()) ?? '', /MAINT/);
     assert.equal((await httpRequest(st.port('fe'), '/')).status, 503);
@@ -161,16 +172,16 @@ describe('statistics page in Chromium', { skip: haveChromium ? false : `${CHROMI
     await page.goto(url());
     await apply(['web1', 'web2'], 'Set state to READY');
     await apply(['web1'], 'Health: disable checks');
-    await page.reload();
+    await reload();
     assert.equal(await row('web1').getAttribute('class'), 'active_no_check');
     await apply(['web1'], 'Health: force DOWN');
-    await page.reload();
+    await reload();
     assert.equal(await row('web1').getAttribute('class'), 'active_down');
     assert.equal(st.engine.backend('web')!.findServer('web1')!.health, 'down');
     await apply(['web1'], 'Health: enable checks');
     // Two passing checks, 200 ms apart, bring it back.
     const up = async () => {
-      await page.reload();
+      await reload();
       return (await row('web1').getAttribute('class')) === 'active_up';
     };
     assert.ok(await waitFor(up, 5000), 'the check did not bring web1 back');

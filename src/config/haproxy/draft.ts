@@ -136,6 +136,7 @@ export interface ProxyDraft {
   dispatch?: Address;
   source?: Address;
   cookie?: Mutable<CookieConfig> & { loc: SourceLoc };
+  dynamicCookieKey?: string;
   checkKind: ProxyCheckKind;
   checkArgs?: string[];
   httpCheck?: HttpCheckDraft;

@@ -188,6 +188,20 @@ export interface ServerConfig {
   readonly redir?: string;
 }
 
+/** Where an RFC 7239 parameter's value comes from: the connection ('orig') or a sample expression. */
+export type ForwardedSource = 'orig' | { readonly expr: string };
+
+/** `option forwarded [proto] [host|host-expr E] [by|by-expr E] [by_port|by_port-expr E] [for|for-expr E] [for_port|for_port-expr E]`. */
+export interface ForwardedParams {
+  readonly proto: boolean;
+  readonly host?: ForwardedSource;
+  readonly by?: ForwardedSource;
+  readonly byPort?: ForwardedSource;
+  readonly for?: ForwardedSource;
+  readonly forPort?: ForwardedSource;
+  readonly loc: SourceLoc;
+}
+
 export interface ForwardFor {
   readonly except?: string;
   readonly header: string;
@@ -318,6 +332,8 @@ export interface ProxyOptions {
   readonly httpKeepAlive: boolean;
   readonly forwardfor?: ForwardFor;
   readonly forwarded: boolean;
+  /** `option forwarded` parameters (configuration.txt 4 "option forwarded"); set with `forwarded`. */
+  readonly forwardedParams?: ForwardedParams;
   readonly originalto?: { readonly except?: string; readonly header: string };
   readonly httplog: boolean;
   readonly httplogClf: boolean;
@@ -373,6 +389,8 @@ export interface ProxyConfig {
   readonly dispatch?: Address;
   readonly source?: Address;
   readonly cookie?: CookieConfig;
+  /** `dynamic-cookie-key`: the secret of `cookie … dynamic` server values. */
+  readonly dynamicCookieKey?: string;
   readonly checkKind: ProxyCheckKind;
   readonly httpCheck?: HttpCheck;
   readonly tcpCheckSteps: readonly HttpCheckStep[];

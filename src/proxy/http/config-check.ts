@@ -7,7 +7,9 @@
  */
 import type { ProxyConfig } from '../../config/haproxy/model.js';
 import { ConfigCode, ConfigError } from '../../core/errors.js';
+import { compileForwarded } from './forwarded.js';
 import { compileLogFormats } from './log-format.js';
+import { monitorFailTests } from './monitor.js';
 
 function refuse(p: ProxyConfig, keyword: string, what: string): never {
   throw new ConfigError(ConfigCode.Unsupported, p.loc, keyword, `${what} is not supported by hapair yet`);
@@ -15,13 +17,11 @@ function refuse(p: ProxyConfig, keyword: string, what: string): never {
 
 /** Throws for the first unsupported HTTP setting of `p`. */
 export function checkHttpProxy(p: ProxyConfig): void {
-  const ck = p.cookie;
-  if (ck && (ck.maxidle > 0 || ck.maxlife > 0)) refuse(p, 'cookie', "'maxidle'/'maxlife' (dated cookies)");
-  if (ck?.dynamic) refuse(p, 'cookie', "'dynamic' (dynamic-cookie-key)");
   if (p.balance.algorithm === 'url_param' && p.balance.checkPost) {
     refuse(p, 'balance', "'url_param … check_post' (hashing a parameter from the request body)");
   }
   if (p.balance.algorithm === 'rdp-cookie') refuse(p, 'balance', "'rdp-cookie' in mode http");
-  if (p.monitorFail.length > 0) refuse(p, 'monitor fail', "'monitor fail'");
+  monitorFailTests(p);
+  if (p.options.forwarded && p.options.forwardedParams) compileForwarded(p.options.forwardedParams);
   compileLogFormats(p, 'http');
 }

@@ -5,18 +5,19 @@
  * it for matching addresses (the source for forwardfor, the destination for
  * originalto). The frontend's and the backend's settings both apply, the
  * backend's header name winning when both name one (HAProxy 2.6 picks the
- * backend's `option forwardfor header` first).
+ * backend's `option forwardfor header` first). `option forwarded` is the
+ * backend's alone (forwarded.ts).
  */
 import type { ForwardFor, ProxyConfig } from '../../config/haproxy/model.js';
 import { IpSet, parseIp, parseNetwork } from '../acl/ip.js';
-import type { ConnInfo } from '../acl/types.js';
+import type { ConnInfo, SampleContext } from '../acl/types.js';
+import { addForwarded } from './forwarded.js';
 import type { RequestHead } from './head.js';
 import { addHeader, findHeader } from './headers.js';
 
 interface Compiled {
   readonly forwardfor: ForwardFor | undefined;
   readonly forExcept: IpSet | undefined;
-  readonly forwarded: boolean;
   readonly originalto: { readonly header: string } | undefined;
   readonly toExcept: IpSet | undefined;
 }
@@ -38,7 +39,6 @@ function compile(fe: ProxyConfig, be: ProxyConfig): Compiled {
   return {
     forwardfor: ff,
     forExcept: netSet(ff?.except),
-    forwarded: fe.options.forwarded || be.options.forwarded,
     originalto: ot,
     toExcept: netSet(ot?.except),
   };
@@ -64,26 +64,27 @@ function excluded(set: IpSet | undefined, addr: string): boolean {
   return ip !== undefined && set.has(ip);
 }
 
-/** RFC 7239 §6: an IPv6 node is quoted and bracketed. */
-function forwardedNode(addr: string): string {
-  return addr.includes(':') ? `"[${addr}]"` : addr;
-}
-
-/** Adds the configured forwarding headers for a request from `conn` (unix sockets add none). */
+/**
+ * Adds the configured forwarding headers for a request from `conn`, in
+ * HAProxy's order (http_process_request(): Forwarded, X-Forwarded-For,
+ * X-Original-To). A unix socket adds no address headers, and Forwarded's
+ * nodes are then `unknown`. `tls` when the client connection is TLS
+ * (`proto=https`); `ctx` for the `option forwarded … -expr` samples.
+ */
 export function addForwardingHeaders(
   head: RequestHead,
   conn: ConnInfo,
   fe: ProxyConfig,
   be: ProxyConfig,
+  tls: boolean,
+  ctx: SampleContext,
 ): void {
+  addForwarded(head, be, conn, tls, ctx);
   if (conn.family === 'unix') return;
   const c = compiled(fe, be);
   const ff = c.forwardfor;
   if (ff && !excluded(c.forExcept, conn.srcAddr)) {
     if (!ff.ifNone || findHeader(head, ff.header.toLowerCase()) < 0) addHeader(head, ff.header, conn.srcAddr);
-  }
-  if (c.forwarded) {
-    addHeader(head, 'forwarded', `proto=http;for=${forwardedNode(conn.srcAddr)}`);
   }
   const ot = c.originalto;
   if (ot && !excluded(c.toExcept, conn.dstAddr)) addHeader(head, ot.header, conn.dstAddr);

@@ -23,8 +23,9 @@ import {
   type SectionSpec,
   withModule,
 } from '../../config/haproxy/context.js';
+import type { Mutable } from '../../config/haproxy/draft.js';
+import type { ForwardedParams } from '../../config/haproxy/model.js';
 import type { KeywordCall } from '../../config/registry.js';
-import { ConfigCode, ConfigError } from '../../core/errors.js';
 import { parseNetwork } from '../acl/ip.js';
 
 /** Status codes HAProxy can produce itself, hence customise (§4.2 errorfile). */
@@ -44,6 +45,53 @@ function connMode(mode: ConnMode) {
     o.httpServerClose = on === 'httpServerClose';
     o.httpKeepAlive = on === 'httpKeepAlive';
   };
+}
+
+const FORWARDED_PARAMS: Readonly<Record<string, 'host' | 'by' | 'byPort' | 'for' | 'forPort'>> = {
+  host: 'host',
+  by: 'by',
+  by_port: 'byPort',
+  for: 'for',
+  for_port: 'forPort',
+};
+
+/**
+ * The words after `option forwarded` (http_ext.c proxy_http_parse_7239()):
+ * none means `proto for`; a port without its node is dropped with a warning.
+ */
+function forwardedParams(ctx: SectionCtx, call: KeywordCall): ForwardedParams {
+  const p: Mutable<ForwardedParams> = { proto: call.args.length === 0, loc: call.loc };
+  if (call.args.length === 0) p.for = 'orig';
+  for (let i = 0; i < call.args.length; i++) {
+    const w = call.args[i]!;
+    if (w === 'proto') {
+      p.proto = true;
+      continue;
+    }
+    const expr = w.endsWith('-expr');
+    const field = FORWARDED_PARAMS[expr ? w.slice(0, -5) : w];
+    if (!field)
+      throw badArgs(
+        call,
+        "only supports optional values: 'proto', 'host', 'host-expr', 'by', 'by-expr', 'by_port', 'by_port-expr', 'for', 'for-expr', 'for_port' and 'for_port-expr'",
+      );
+    if (!expr) p[field] = 'orig';
+    else if (call.args[i + 1] === undefined) throw badArgs(call, `'${w}' expects <expr> as argument`);
+    else p[field] = { expr: call.args[++i]! };
+  }
+  for (const [port, node] of [
+    ['byPort', 'by'],
+    ['forPort', 'for'],
+  ] as const) {
+    if (p[port] === undefined || p[node] !== undefined) continue;
+    ctx.warn(
+      call.loc,
+      call.keyword,
+      `'${port === 'byPort' ? 'by' : 'for'}_port' will be ignored because both '${node}' and '${node}-expr' are unset`,
+    );
+    delete p[port];
+  }
+  return p;
 }
 
 /** `[except <network>] [header <name>] [if-none]` of forwardfor / originalto. */
@@ -170,18 +218,18 @@ export const httpKeywords: SectionSpec[] = withModule<SectionCtx>('http', [
   {
     name: 'option forwarded',
     sections: BACK_SIDE,
-    usage: '[no] option forwarded',
-    doc: 'Add an RFC 7239 Forwarded header (for= the client address).',
+    usage:
+      '[no] option forwarded [proto] [host|host-expr <e>] [by|by-expr <e>] [by_port|by_port-expr <e>] [for|for-expr <e>] [for_port|for_port-expr <e>]',
+    doc: 'Add an RFC 7239 Forwarded header (default: proto and for).',
     negatable: true,
     parse(ctx, call) {
-      if (call.args.length > 0)
-        throw new ConfigError(
-          ConfigCode.Unsupported,
-          call.loc,
-          call.keyword,
-          `parameter '${call.args[0]}' is not supported by hapair yet`,
-        );
-      proxyOf(ctx).options.forwarded = !call.negated;
+      const o = proxyOf(ctx).options;
+      o.forwarded = !call.negated;
+      if (call.negated) {
+        delete o.forwardedParams;
+        return;
+      }
+      o.forwardedParams = forwardedParams(ctx, call);
     },
   },
   {

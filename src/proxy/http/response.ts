@@ -96,6 +96,7 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
   }
 
   protected responseHead(head: ResponseHead, rest: Buffer | undefined): boolean {
+    this.session.server?.observeHttpStatus(head.status);
     if (this.responseRulesAnswered(head)) return false;
     const req = this.req!;
     this.resp = head;
@@ -315,6 +316,7 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
 
   /** An invalid, truncated or missing response: 502 (configuration.txt 1.3.1), server connection closed. */
   protected badResponse(): void {
+    this.session.server?.observe('http-rsp');
     this.tx.terminate(this.session, 'S', 'H');
     this.countServerError();
     this.dropServer();

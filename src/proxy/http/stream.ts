@@ -34,6 +34,7 @@ import { requestCookie } from './cookie.js';
 import { errorMessage } from './errors.js';
 import { addForwardingHeaders } from './forwarding.js';
 import type { HeadLimits, RequestHead } from './head.js';
+import { monitorStatus } from './monitor.js';
 import { parseRequestHead } from './parser.js';
 import { ResponseSide } from './response.js';
 import { REWRITE_FAILED } from './rules/actions-headers.js';
@@ -175,8 +176,9 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
       // configuration.txt "monitor-uri": answered here, never forwarded nor logged.
       this.tx.logged = true;
       fc.intercepted++;
-      txn.status = 200;
-      this.answerLocally(200, req.bodyKind === 'none');
+      txn.status = monitorStatus(this.fe, txn);
+      // http_wait_for_request(): a failed monitor request is answered and closed.
+      this.answerLocally(txn.status, txn.status === 200 && req.bodyKind === 'none');
       return;
     }
     // configuration.txt 4.3 / ARCHITECTURE "One HTTP request": frontend
@@ -212,10 +214,10 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.mode = connMode(this.fe.options, be.cfg.options);
     setPersistence(req, this.mode === 'keep-alive' && req.keepAlive);
     txn.addUniqueIdHeader();
-    addForwardingHeaders(req, this.session.conn, this.fe, be.cfg);
+    addForwardingHeaders(req, this.session.conn, this.fe, be.cfg, this.session.tls !== undefined, txn);
     this.pickCtx.hashKey = balanceKey(req, be.cfg.balance);
     const ck = be.cfg.cookie;
-    const verdict = ck ? requestCookie(req, be, ck) : undefined;
+    const verdict = ck ? requestCookie(req, be, ck, this.clock) : undefined;
     this.cookieServer = verdict?.server;
     if (verdict) this.tx.cookie = `${verdict.flag}N`;
     // `stick match`/`stick on` (stick/persist.ts): a cookie's server wins, the entries are refreshed anyway.
