@@ -22,6 +22,7 @@ import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { BindConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
+import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { FromWorker, ServerStateHandover, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
 import { parseServersState, stoppedServers } from '../ops/servers-state-load.js';
@@ -46,6 +47,25 @@ function stopAccepting(server: net.Server): void {
   const h = listenHandle(server) as unknown as { readStart(): number; readStop(): number } | undefined;
   h?.readStart();
   h?.readStop();
+}
+
+/**
+ * Passive health (`observe`) counts live traffic, which happens in the
+ * workers while the checks run here; until workers report it, refuse it in
+ * master-worker mode rather than silently not observing.
+ */
+function refusePassiveChecks(cfg: HaproxyConfig): void {
+  for (const p of cfg.proxies) {
+    for (const s of p.servers) {
+      if (s.check.observe === undefined) continue;
+      throw new ConfigError(
+        ConfigCode.Unsupported,
+        s.loc,
+        'observe',
+        `server ${p.name}/${s.name}: 'observe' is not supported in master-worker mode (-W) yet; run without -W to use passive health checks`,
+      );
+    }
+  }
 }
 
 /** The handover keys of one `bind` line: one per port of a port range. */
@@ -110,6 +130,7 @@ export class Master {
   }
 
   async start(): Promise<void> {
+    refusePassiveChecks(this.cfg);
     await this.bindAll(this.cfg);
     await this.startGeneration();
     this.startChecks();
@@ -315,6 +336,7 @@ export class Master {
     let next: HaproxyConfig;
     try {
       next = loadHaproxyConfig(this.opts.files);
+      refusePassiveChecks(next);
       // Both files are checked before anything changes: a reload is all or nothing.
       if (this.opts.kaFiles.length > 0) loadKeepalivedConfig(this.opts.kaFiles);
     } catch (err) {
