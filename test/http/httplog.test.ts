@@ -141,3 +141,31 @@ describe('redispatch marker', () => {
     assert.match(lines[0]!, / px\/alive \S+ 200 \S+ - - ---- \d+\/\d+\/\d+\/\d+\/\+1 /);
   });
 });
+
+describe('log-format %ST for a request that never parsed', () => {
+  it('prints the status the client got (400), as HAProxy', async () => {
+    const lines: string[] = [];
+    const cfg = makeConfig([
+      makeProxy({
+        name: 'px',
+        mode: 'http',
+        binds: [makeBind('127.0.0.1:0')],
+        logFormat: 'st=%ST',
+        timeouts: { connect: 1000, client: 2000, server: 2000 },
+        servers: [makeServer('s', '127.0.0.1:1')],
+      }),
+    ]);
+    const engine = await startProxyEngine(cfg, {
+      log: silentLogger,
+      logSink: (_fe, line) => lines.push(line),
+    });
+    try {
+      const port = (engine.frontend('px')!.listeners[0]!.server.address() as net.AddressInfo).port;
+      await sendRaw(port, 'GET /bad HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n');
+      assert.ok(await waitFor(() => lines.length === 1));
+      assert.equal(lines[0], 'st=400');
+    } finally {
+      await engine.stop({ grace: 0 });
+    }
+  });
+});

@@ -96,7 +96,8 @@ registerFormatVar(
   'ST',
   (c) => {
     const h = c.http;
-    if (!h) return '0';
+    // A log line for a request that never parsed still knows the status it got (400, 408 …).
+    if (!h) return String((c as { rec?: { status?: number } }).rec?.status ?? 0);
     return String(h.status > 0 ? h.status : (h.resp?.status ?? -1));
   },
   'l4',
