@@ -163,8 +163,11 @@ export async function runLoopbackDemo(opts: DemoOptions = {}): Promise<number> {
     out(`client through the master: ${summarise(served.splice(0))}`);
     probing = false;
     await probeLoop;
-    if (diedInFlight > 0) out(`requests in flight to lb1 when it was killed (lost with the box): ${diedInFlight}`);
-    out(`probe failures during the whole demo: ${failures.length}${failures.length ? ` (${failures.join('; ')})` : ''}`);
+    if (diedInFlight > 0)
+      out(`requests in flight to lb1 when it was killed (lost with the box): ${diedInFlight}`);
+    out(
+      `probe failures during the whole demo: ${failures.length}${failures.length ? ` (${failures.join('; ')})` : ''}`,
+    );
     if (!opts.once) {
       out('Both nodes keep running: press Ctrl-C to stop them.');
       await new Promise<void>((r) => process.once('SIGINT', () => r()));
