@@ -1,5 +1,6 @@
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { VrrpCommand, VrrpView } from '../ops/types.js';
+import type { ObservedStatus } from '../proxy/server.js';
 
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
@@ -78,6 +79,13 @@ export type ToWorker =
       readonly server: string;
       readonly weight: number;
     }
+  /** An agent's `maxconn:N`. */
+  | {
+      readonly type: 'server-maxconn';
+      readonly backend: string;
+      readonly server: string;
+      readonly maxconn: number;
+    }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'stop'; readonly grace: number };
@@ -91,9 +99,14 @@ export interface ServerStateHandover {
   readonly keepAddr: readonly string[];
 }
 
+/** One live-traffic outcome for a server with `observe`: [backend, server, status]. */
+export type ObservedEvent = readonly [string, string, ObservedStatus];
+
 /** Proxy worker → master. */
 export type FromWorker =
   | { readonly type: 'ready' }
+  /** Passive health: the outcomes seen since the last message, in order. */
+  | { readonly type: 'observed'; readonly events: readonly ObservedEvent[] }
   | { readonly type: 'servers-state'; readonly id: number; readonly text: string }
   | { readonly type: 'failed'; readonly message: string }
   | {

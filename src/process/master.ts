@@ -5,7 +5,8 @@
  * broadcasts verdicts, runs the VRRP process, restarts a crashed worker, and
  * reloads on SIGUSR2/SIGHUP: an invalid new configuration is logged and the old
  * one keeps serving; a valid one starts new workers on the same sockets, then
- * the old workers stop accepting and drain. The new workers start from the
+ * the old workers stop accepting and drain. Passive health (`observe`) is
+ * judged here too, from the outcomes the workers report. The new workers start from the
  * old worker 0's `show servers state` (runtime admin states, weights,
  * addresses, servers found down), applied as HAProxy applies a server-state
  * file, so runtime changes survive a reload without one. No request passes
@@ -22,7 +23,6 @@ import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { BindConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
-import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { FromWorker, ServerStateHandover, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
 import { parseServersState, stoppedServers } from '../ops/servers-state-load.js';
@@ -47,25 +47,6 @@ function stopAccepting(server: net.Server): void {
   const h = listenHandle(server) as unknown as { readStart(): number; readStop(): number } | undefined;
   h?.readStart();
   h?.readStop();
-}
-
-/**
- * Passive health (`observe`) counts live traffic, which happens in the
- * workers while the checks run here; until workers report it, refuse it in
- * master-worker mode rather than silently not observing.
- */
-function refusePassiveChecks(cfg: HaproxyConfig): void {
-  for (const p of cfg.proxies) {
-    for (const s of p.servers) {
-      if (s.check.observe === undefined) continue;
-      throw new ConfigError(
-        ConfigCode.Unsupported,
-        s.loc,
-        'observe',
-        `server ${p.name}/${s.name}: 'observe' is not supported in master-worker mode (-W) yet; run without -W to use passive health checks`,
-      );
-    }
-  }
 }
 
 /** The handover keys of one `bind` line: one per port of a port range. */
@@ -130,7 +111,6 @@ export class Master {
   }
 
   async start(): Promise<void> {
-    refusePassiveChecks(this.cfg);
     await this.bindAll(this.cfg);
     await this.startGeneration();
     this.startChecks();
@@ -219,6 +199,9 @@ export class Master {
         w.ready = true;
         this.opts.log.info({ workerPid: proc.pid, worker: index, gen }, 'worker ready');
         this.reportHealth();
+      } else if (m.type === 'observed') {
+        // Only the running generation's traffic counts: the runner is that generation's.
+        if (gen === this.gen) for (const [be, srv, status] of m.events) this.checks?.observe(be, srv, status);
       } else if (m.type === 'failed')
         this.opts.log.error({ worker: index, err: m.message }, 'worker failed to start');
     });
@@ -276,6 +259,8 @@ export class Master {
           send({ type: 'server-admin', backend, server, state }),
         setServerWeight: (backend, server, weight) =>
           send({ type: 'server-weight', backend, server, weight }),
+        setServerMaxconn: (backend, server, maxconn) =>
+          send({ type: 'server-maxconn', backend, server, maxconn }),
       },
       () => this.reportHealth(),
     );
@@ -336,7 +321,6 @@ export class Master {
     let next: HaproxyConfig;
     try {
       next = loadHaproxyConfig(this.opts.files);
-      refusePassiveChecks(next);
       // Both files are checked before anything changes: a reload is all or nothing.
       if (this.opts.kaFiles.length > 0) loadKeepalivedConfig(this.opts.kaFiles);
     } catch (err) {

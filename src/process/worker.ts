@@ -4,14 +4,15 @@
  * handles and the configuration it validated (workers never read the files:
  * a file edited meanwhile cannot make a worker differ from its master); the
  * worker runs the data path on them. Health-check verdicts come
- * from the master (checks run once, not once per worker). Losing the master
+ * from the master (checks run once, not once per worker); the live traffic
+ * that passive checks (`observe`) judge goes the other way. Losing the master
  * ends the worker after its sessions drain, so no orphan keeps serving a
  * configuration nobody supervises.
  */
 import type net from 'node:net';
 import { processInfo } from '../cli/runtime.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
-import type { FromWorker, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
+import type { FromWorker, ObservedEvent, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
 import { engineControl } from '../ops/engine-control.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
@@ -43,6 +44,32 @@ function restore(e: ProxyEngine, state: ServerStateHandover): void {
   log.info({ source: state.source, applied: r.applied.length, skipped: r.skipped }, 'server state restored');
 }
 
+/**
+ * Passive health (`observe`): the checks run in the master, the traffic here.
+ * Each outcome of a server with `observe` goes to the master's check runner,
+ * batched per event-loop turn and kept in order, so consecutive-error counts
+ * see this worker's sequence as it happened.
+ */
+function reportObservedTraffic(cfg: HaproxyConfig, e: ProxyEngine): void {
+  let pending: ObservedEvent[] = [];
+  const flush = () => {
+    const events = pending;
+    pending = [];
+    send({ type: 'observed', events });
+  };
+  for (const px of cfg.proxies) {
+    const be = e.backend(px.name);
+    if (!be) continue;
+    for (const srv of be.servers) {
+      if (srv.cfg.check.observe === undefined || !srv.cfg.check.enabled) continue;
+      srv.observer = (s, status) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push([px.name, s.name, status]);
+      };
+    }
+  }
+}
+
 async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined): Promise<void> {
   const senders = proxyLogSenders(cfg.proxies);
   engine = await startProxyEngine(cfg, {
@@ -52,6 +79,7 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
     beforeServing: state ? (e) => restore(e, state) : undefined,
   });
   control = engineControl(engine);
+  reportObservedTraffic(cfg, engine);
   // The runtime API is served by the first worker: one process may own a unix
   // socket path. With nbthread > 1 its counters are that worker's own.
   if (args.index === 0 && cfg.global.statsSockets.length > 0) {
@@ -100,6 +128,9 @@ process.on('message', (m: ToWorker, handle?: net.Server) => {
       break;
     case 'server-weight':
       engine?.setServerWeight(m.backend, m.server, m.weight);
+      break;
+    case 'server-maxconn':
+      engine?.setServerMaxconn(m.backend, m.server, m.maxconn);
       break;
     case 'servers-state-request':
       if (control) {

@@ -89,32 +89,3 @@ listen px
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(p + (i % 2))));
   assert.deepEqual(new Set(answers), new Set(['ok']));
 });
-
-it('-W refuses passive health checks (observe) instead of silently not observing', async () => {
-  const cfg = join(dir, 'obs.cfg');
-  writeFileSync(
-    cfg,
-    `defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 1s
-    timeout server 1s
-listen px
-    bind 127.0.0.1:${await twoPorts()}
-    server s 127.0.0.1:1 check observe layer4
-`,
-  );
-  const p = spawn(join(process.cwd(), 'bin/hapair'), ['-W', '-f', cfg], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  p.stdout!.on('data', (d) => {
-    out += d;
-  });
-  p.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
-  assert.equal(code, 1);
-  assert.match(out, /obs\.cfg:8: observe: .*not supported in master-worker mode/);
-});
