@@ -75,16 +75,6 @@ function checkWire(c: VrrpInstance): void {
     if (v.family !== c.family) fail(c, 'virtual_ipaddress', `${v.address} is not IPv${c.family}`);
   }
   if (c.virtualAddresses.length > 255) fail(c, 'virtual_ipaddress', 'more than 255 addresses in one advert');
-  if (c.version === 3 && c.family === 4 && c.unicastPeers.length > 1) {
-    // The v3 IPv4 checksum covers the destination (RFC 5798 §5.2.8) and the
-    // transport sends one payload to every peer: only one peer can be right.
-    fail(
-      c,
-      'unicast_peer',
-      'VRRPv3 over IPv4 with several unicast peers is not supported yet',
-      ConfigCode.Unsupported,
-    );
-  }
   for (const p of c.unicastPeers) {
     if (familyOf(peerHost(p)) !== c.family) fail(c, 'unicast_peer', `${p} is not IPv${c.family}`);
   }

@@ -5,10 +5,10 @@
  */
 import type { VrrpInstance } from '../config/keepalived/model.js';
 import { ConfigCode, ConfigError } from '../core/errors.js';
-import { peerHost, type RunSettings } from './instance-config.js';
+import type { RunSettings } from './instance-config.js';
 import { canonicalAddress, familyOf } from './ip-bytes.js';
-import { type DecodeContext, type DecodeResult, decode, encode } from './packet.js';
-import type { ReceivedAdvert } from './types.js';
+import { type DecodeContext, type DecodeResult, decode, type EncodeInput, encode } from './packet.js';
+import type { AdvertPayload, ReceivedAdvert } from './types.js';
 
 /** IANA multicast groups (RFC 3768 §5.2.2, RFC 5798 §5.1.2.2). */
 export const VRRP_GROUP4 = '224.0.0.18';
@@ -18,7 +18,9 @@ export class AdvertWire {
   /** Our primary address, canonical (no zone): the equal-priority tie-break compares it. */
   readonly localAddress: string;
   private readonly addresses: readonly string[];
-  private readonly txDst: string;
+  private readonly group: string;
+  /** VRRPv3 to unicast peers: the checksum differs per destination. */
+  private readonly perPeer: boolean;
   private readonly rxDst: string;
 
   /** Throws ConfigError when the transport's address is not of the instance's family. */
@@ -38,17 +40,20 @@ export class AdvertWire {
     }
     this.localAddress = canonicalAddress(src);
     this.addresses = settings.advertised.map((v) => v.address);
-    const group = mcastGroup ?? (cfg.family === 4 ? VRRP_GROUP4 : VRRP_GROUP6);
-    // keepalived vrrp_build_ip4: the first unicast peer, or the group; the v3
-    // checksum covers it (RFC 5798 §5.2.8).
-    const firstPeer = cfg.unicastPeers[0];
-    this.txDst = firstPeer === undefined ? group : peerHost(firstPeer);
-    this.rxDst = cfg.unicastPeers.length > 0 ? src : group;
+    this.group = mcastGroup ?? (cfg.family === 4 ? VRRP_GROUP4 : VRRP_GROUP6);
+    this.perPeer = cfg.version === 3 && cfg.unicastPeers.length > 0;
+    this.rxDst = cfg.unicastPeers.length > 0 ? src : this.group;
   }
 
-  /** One advert with the configured version, interval and authentication. */
-  encode(priority: number): Buffer {
-    return encode({
+  /**
+   * One advert with the configured version, interval and authentication. The
+   * VRRPv3 checksum covers the IP destination (RFC 5798 §5.2.8), so with
+   * unicast peers each destination gets its own bytes, as keepalived
+   * recomputes the checksum per peer (vrrp.c vrrp_send_pkt); the multicast
+   * group and VRRPv2 (checksum over the VRRP packet alone) share one buffer.
+   */
+  encode(priority: number): AdvertPayload {
+    const input: EncodeInput = {
       version: this.cfg.version,
       family: this.cfg.family,
       vrid: this.cfg.vrid,
@@ -57,8 +62,10 @@ export class AdvertWire {
       advertIntMs: this.cfg.advertInt,
       ...(this.settings.authPass !== undefined ? { authPass: this.settings.authPass } : {}),
       src: this.src,
-      dst: this.txDst,
-    });
+      dst: this.group,
+    };
+    if (!this.perPeer) return encode(input);
+    return (dst) => encode({ ...input, dst });
   }
 
   /** Validates a received packet against this instance (packet.ts decode). */

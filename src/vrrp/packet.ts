@@ -154,8 +154,7 @@ function pseudoHeader(family: 4 | 6, src: string, dst: string, length: number): 
  * The checksum a VRRP packet must carry, computed with its checksum field
  * taken as zero. v2 covers the VRRP packet only (RFC 3768 §5.3.8); v3 also
  * covers the pseudo-header (RFC 5798 §5.2.8, clarified for IPv4 by RFC 9568).
- * Exported so a transport sending one v3 payload to several unicast peers can
- * recompute it per destination, as keepalived does (vrrp_update_pkt).
+ * Exported for code that crafts packets (tests re-checksum a modified field).
  */
 export function vrrpChecksum(packet: Buffer, pseudo?: { family: 4 | 6; src: string; dst: string }): number {
   let sum = pseudo ? wordSum(pseudoHeader(pseudo.family, pseudo.src, pseudo.dst, packet.length), 0) : 0;

@@ -15,13 +15,22 @@ export interface ReceivedAdvert {
   readonly ttl: number | undefined;
 }
 
+/**
+ * One advert as handed to a transport: the same bytes for every destination,
+ * or a function giving the bytes for one destination address (no port, no
+ * brackets). VRRPv3 needs the function with unicast peers: its checksum
+ * covers the IP destination (RFC 5798 §5.2.8), so each peer gets its own, as
+ * keepalived computes it per peer (vrrp.c vrrp_send_pkt).
+ */
+export type AdvertPayload = Buffer | ((dst: string) => Buffer);
+
 export interface VrrpTransport {
   /** Address family the transport carries. */
   readonly family: 4 | 6;
   /** The primary address adverts are sent from (for tie-breaks and the v3 pseudo-header). */
   readonly localAddress: string;
   /** Sends one VRRP packet to the multicast group or to each unicast peer. */
-  send(payload: Buffer): void;
+  send(payload: AdvertPayload): void;
   onAdvert(cb: (adv: ReceivedAdvert) => void): void;
   close(): Promise<void>;
 }

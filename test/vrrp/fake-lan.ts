@@ -8,11 +8,16 @@ import { pino } from 'pino';
 import type { VirtualAddress, VrrpInstance } from '../../src/config/keepalived/model.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/core/logger.js';
-import type { ReceivedAdvert, VipDriver, VrrpTransport } from '../../src/vrrp/types.js';
+import type { AdvertPayload, ReceivedAdvert, VipDriver, VrrpTransport } from '../../src/vrrp/types.js';
 
 export interface Sniffed {
   readonly from: string;
   readonly at: number;
+  /**
+   * The bytes sent; for a per-destination advert (VRRPv3 to unicast peers)
+   * those for the first receiver (the sender's own address when alone), whose
+   * fields differ from the others' only in the checksum.
+   */
   readonly payload: Buffer;
 }
 
@@ -21,6 +26,8 @@ export interface Sniffed {
  * transport, asynchronously (a zero-delay timer on the ManualClock), as a
  * socket would deliver it, with TTL 255 and the multicast group as destination
  * (group '' = a transport that sees neither TTL nor destination, like UDP).
+ * A per-destination payload is unicast: each transport gets the bytes made
+ * for its own address, with that address as destination (unless group '').
  */
 export class FakeLan {
   readonly sniffed: Sniffed[] = [];
@@ -48,10 +55,21 @@ export class FakeLan {
     }
   }
 
-  carry(from: FakeTransport, payload: Buffer): void {
+  carry(from: FakeTransport, payload: AdvertPayload): void {
     if (from.muted) return;
-    this.sniffed.push({ from: from.localAddress, at: this.clock.now(), payload: Buffer.from(payload) });
-    this.inject(from.localAddress, payload);
+    if (typeof payload !== 'function') {
+      this.sniffed.push({ from: from.localAddress, at: this.clock.now(), payload: Buffer.from(payload) });
+      this.inject(from.localAddress, payload);
+      return;
+    }
+    const to = this.ports.filter((p) => p !== from);
+    const first = payload(to[0]?.localAddress ?? from.localAddress);
+    this.sniffed.push({ from: from.localAddress, at: this.clock.now(), payload: first });
+    for (const p of to) {
+      const adv = { payload: payload(p.localAddress), src: from.localAddress, ttl: 255 };
+      const dst = this.group === '' ? '' : p.localAddress;
+      this.clock.setTimeout(() => p.deliver({ ...adv, dst }), 0);
+    }
   }
 
   /** Adverts sent by `from`, optionally since `t`. */
@@ -72,7 +90,7 @@ export class FakeTransport implements VrrpTransport {
     readonly family: 4 | 6,
   ) {}
 
-  send(payload: Buffer): void {
+  send(payload: AdvertPayload): void {
     this.lan.carry(this, payload);
   }
 

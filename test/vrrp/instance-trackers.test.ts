@@ -257,7 +257,6 @@ describe('VrrpInstanceRunner: configuration', () => {
     const cases: Array<[Partial<VrrpInstance>, string]> = [
       [{ family: 6, virtualAddresses: [vip('fd00::1', 6)] }, ConfigCode.Conflict],
       [{ auth: { type: 'AH', pass: 'x' } }, ConfigCode.Unsupported],
-      [{ version: 3, unicastPeers: ['198.18.0.12', '198.18.0.13'] }, ConfigCode.Unsupported],
       [{ virtualAddresses: [vip('fd00::1', 6)] }, ConfigCode.Conflict],
       [{ trackScripts: [{ name: 'missing', reverse: false, loc }] }, ConfigCode.UnknownRef],
     ];
@@ -268,6 +267,11 @@ describe('VrrpInstanceRunner: configuration', () => {
         JSON.stringify(over),
       );
     }
+  });
+
+  test('VRRPv3 over IPv4 with several unicast peers runs (a checksum per peer, as keepalived)', () => {
+    const r = make({ version: 3, unicastPeers: ['198.18.0.12', '198.18.0.13'] });
+    assert.equal(r.status().version, 3);
   });
 
   test("keepalived's adjustments: nopreempt and preempt_delay cleared with state MASTER, v3 drops auth", () => {

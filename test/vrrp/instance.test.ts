@@ -307,6 +307,28 @@ describe('VrrpInstanceRunner: election and failover', () => {
     assert.ok(b.runner.status().counters.advertsReceived > 5);
   });
 
+  test('v3 unicast to two peers: each backup verifies the checksum over its own address', () => {
+    const clock = new ManualClock();
+    const lan = new FakeLan(clock);
+    const peersOf = (self: string) => ['198.18.0.11', '198.18.0.12', '198.18.0.13'].filter((p) => p !== self);
+    const mk = (address: string, priority: number) =>
+      box(lan, clock, address, { version: 3, priority, unicastPeers: peersOf(address) });
+    const a = mk('198.18.0.11', 150);
+    const b = mk('198.18.0.12', 100);
+    const c = mk('198.18.0.13', 90);
+    for (const x of [a, b, c]) x.runner.start();
+    clock.advance(10_000);
+    assert.deepEqual(
+      [a, b, c].map((x) => x.runner.state),
+      ['MASTER', 'BACKUP', 'BACKUP'],
+    );
+    for (const x of [b, c]) {
+      const counters = x.runner.status().counters;
+      assert.equal(counters.drops.checksum, 0, x.transport.localAddress);
+      assert.ok(counters.advertsReceived > 5);
+    }
+  });
+
   test('a transport address of the wrong family is refused', () => {
     const clock = new ManualClock();
     const lan = new FakeLan(clock);

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { after, describe, test } from 'node:test';
+import { ManualClock } from '../../src/core/clock.js';
 import { RuntimeCode } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { VrrpInstanceRunner } from '../../src/vrrp/instance.js';
+import { decode } from '../../src/vrrp/packet.js';
 import { createUdpTransport, parseUdpPeer, type UdpTransportOptions } from '../../src/vrrp/transport/udp.js';
 import type { ReceivedAdvert, VrrpTransport } from '../../src/vrrp/types.js';
+import { instanceConfig, RecordingVip } from './fake-lan.js';
 
 /** A port free on every loopback address right now (bound on the wildcard, then released). */
 async function freePort(type: 'udp4' | 'udp6' = 'udp4'): Promise<number> {
@@ -115,6 +119,61 @@ describe('UDP transport', () => {
     await waitFor('advert at b', () => b.got.length === 1);
     assert.deepEqual(b.got[0]?.payload, ADVERT_A);
     assert.equal(b.got[0]?.src, '::1');
+  });
+
+  test('VRRPv3 to two unicast peers: each gets the advert checksummed for its own address', async () => {
+    const [port, port4] = [await freePort(), await freePort()];
+    const master = await createUdpTransport({
+      port,
+      localAddress: '127.0.0.2',
+      unicastPeers: ['127.0.0.3', `127.0.0.4:${port4}`],
+      log: silentLogger,
+    });
+    open.push(master);
+    const p3 = await node({ port, localAddress: '127.0.0.3', unicastPeers: ['127.0.0.2'] });
+    const p4 = await node({ port: port4, localAddress: '127.0.0.4', unicastPeers: [`127.0.0.2:${port}`] });
+    // The protocol timers run on a manual clock: only the I/O is real.
+    const clock = new ManualClock();
+    const config = instanceConfig({
+      version: 3,
+      priority: 150,
+      unicastPeers: ['127.0.0.3', `127.0.0.4:${port4}`],
+    });
+    const runner = new VrrpInstanceRunner({
+      config,
+      transport: master,
+      vip: new RecordingVip(clock),
+      clock,
+      log: silentLogger,
+    });
+    runner.start();
+    clock.advance(4000);
+    assert.equal(runner.state, 'MASTER');
+    await waitFor('an advert at both peers', () => p3.got.length >= 1 && p4.got.length >= 1);
+    const checksums = new Set<number>();
+    for (const [peer, address] of [
+      [p3, '127.0.0.3'],
+      [p4, '127.0.0.4'],
+    ] as const) {
+      const adv = peer.got[0]!;
+      assert.equal(adv.src, '127.0.0.2');
+      assert.equal(adv.dst, address);
+      const r = decode(adv.payload, {
+        version: 3,
+        family: 4,
+        vrid: config.vrid,
+        addresses: ['198.18.0.100'],
+        advertIntMs: 1000,
+        src: adv.src,
+        dst: adv.dst,
+        ttl: adv.ttl,
+        checkTtl: false,
+      });
+      assert.ok(r.ok, `${address}: ${JSON.stringify(r)}`);
+      assert.equal(r.advert.priority, 150);
+      checksums.add(r.advert.checksum);
+    }
+    assert.equal(checksums.size, 2, 'one checksum per destination');
   });
 
   test('a bind that cannot succeed is ERR_BIND_FAILED', async () => {

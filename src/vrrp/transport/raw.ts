@@ -13,7 +13,7 @@ import { isIPv4 } from 'node:net';
 import * as raw from 'raw-socket';
 import { RuntimeCode, RuntimeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ReceivedAdvert, VrrpTransport } from '../types.js';
+import type { AdvertPayload, ReceivedAdvert, VrrpTransport } from '../types.js';
 import { interfaceAddress, interfaceIndex } from './iface.js';
 import { SendErrorLog } from './send-log.js';
 
@@ -209,19 +209,17 @@ class RawTransport implements VrrpTransport {
     this.listener = cb;
   }
 
-  send(payload: Buffer): void {
+  send(payload: AdvertPayload): void {
     if (this.dead !== undefined) {
       const why = this.dead === 'closed' ? 'socket closed' : `socket failed: ${this.dead}`;
       for (const dst of this.destinations) this.sendLog.failed(dst, why);
       return;
     }
     for (const dst of this.destinations) {
-      this.sock.send(
-        buildIpv4Packet(this.localAddress, dst, payload),
-        0,
-        IPV4_HEADER + payload.length,
-        dst,
-        (e) => (e ? this.sendLog.failed(dst, e.message) : this.sendLog.ok(dst)),
+      const vrrp = typeof payload === 'function' ? payload(dst) : payload;
+      const pkt = buildIpv4Packet(this.localAddress, dst, vrrp);
+      this.sock.send(pkt, 0, pkt.length, dst, (e) =>
+        e ? this.sendLog.failed(dst, e.message) : this.sendLog.ok(dst),
       );
     }
   }

@@ -25,7 +25,7 @@ import * as dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
 import { RuntimeCode, RuntimeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ReceivedAdvert, VrrpTransport } from '../types.js';
+import type { AdvertPayload, ReceivedAdvert, VrrpTransport } from '../types.js';
 import { interfaceAddress } from './iface.js';
 import { SendErrorLog } from './send-log.js';
 
@@ -166,9 +166,11 @@ class UdpTransport implements VrrpTransport {
     this.listener = cb;
   }
 
-  send(payload: Buffer): void {
+  send(payload: AdvertPayload): void {
     for (const d of this.destinations) {
-      this.tx.send(payload, d.port, d.address, (err) => {
+      // The address alone: the VRRPv3 pseudo-header has no port.
+      const vrrp = typeof payload === 'function' ? payload(d.address) : payload;
+      this.tx.send(vrrp, d.port, d.address, (err) => {
         if (err) this.sendLog.failed(`${d.address}:${d.port}`, err.message);
         else this.sendLog.ok(`${d.address}:${d.port}`);
       });
