@@ -6,7 +6,7 @@
  * interval (start_checks/start_check_task), next run one interval after the
  * previous one ended, `spread-checks` adding ±N% jitter.
  */
-import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { HaproxyConfig, ProxyConfig, ServerConfig } from '../config/haproxy/model.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { realClock } from '../core/clock.js';
 import { type CommandRunner, realRunner } from '../core/command.js';
@@ -34,7 +34,7 @@ import {
 import { observedInfo, observedVerdict } from './observe.js';
 import { planChecks, type ServerPlan } from './plan.js';
 import { runRules } from './rules.js';
-import { CheckSession } from './session.js';
+import { CheckSession, type ConnectTarget } from './session.js';
 import { statusVerdict } from './status.js';
 import type {
   CheckResult,
@@ -86,8 +86,11 @@ interface Entry {
   weight: number;
   /** Administrative DRAIN set by the agent (HAProxy logs a DOWN from drain as a notice). */
   drain: boolean;
-  /** `set server addr`: the server's address now, for checks that follow it. */
+  /** `set server addr`: the server's address and port now, for checks that follow them. */
   addr?: string;
+  port?: number;
+  /** `del server` removed the server: results still in flight are dropped. */
+  gone?: boolean;
   /** Passive health: consecutive errors seen on live traffic (server.c consecutive_errors). */
   errors: number;
   /** Passive health asked for fastinter on the next scheduling (CHK_ST_FASTINTER). */
@@ -111,21 +114,58 @@ export class HealthCheckRunner {
     this.commands = opts.commands ?? realRunner;
     this.random = opts.random ?? Math.random;
     this.log = opts.log ?? silentLogger;
-    for (const plan of planChecks(opts.config, () => this.clock.wallNow())) {
-      const { proxy: px, server: s } = plan;
-      this.entries.set(key(px.name, s.name), {
-        plan,
-        ref: { backend: px.name, server: s.name, backup: s.backup },
-        log: child(this.log, `backend/${px.name}/${s.name}`),
-        dynamic: dynamicWeights(px.balance, px.hashType),
-        state: initialHealth(plan.params, 'none', s.initialState === 'maint'),
-        weight: s.weight,
-        drain: s.initialState === 'drain',
-        errors: 0,
-        forceFast: false,
-        ...(plan.health ? { health: {} } : {}),
-        ...(plan.agent ? { agent: {} } : {}),
-      });
+    for (const plan of planChecks(opts.config, () => this.clock.wallNow())) this.register(plan, false);
+  }
+
+  private register(plan: ServerPlan, disabled: boolean): void {
+    const { proxy: px, server: s } = plan;
+    const task = (): Task => (disabled ? { disabled: true } : {});
+    this.entries.set(key(px.name, s.name), {
+      plan,
+      ref: { backend: px.name, server: s.name, backup: s.backup },
+      log: child(this.log, `backend/${px.name}/${s.name}`),
+      dynamic: dynamicWeights(px.balance, px.hashType),
+      state: initialHealth(plan.params, 'none', s.initialState === 'maint'),
+      weight: s.weight,
+      drain: s.initialState === 'drain',
+      errors: 0,
+      forceFast: false,
+      ...(plan.health ? { health: task() } : {}),
+      ...(plan.agent ? { agent: task() } : {}),
+    });
+  }
+
+  /**
+   * The checks of a server `add server` builds, compiled as the
+   * configuration's are; throws ConfigError on a bad definition. Undefined
+   * for a server with neither `check` nor `agent-check`.
+   */
+  planServer(proxy: ProxyConfig, server: ServerConfig): ServerPlan | undefined {
+    const only: HaproxyConfig = { ...this.opts.config, proxies: [{ ...proxy, servers: [server] }] };
+    return planChecks(only, () => this.clock.wallNow())[0];
+  }
+
+  /**
+   * Registers a dynamic server's checks. They start disabled (server.c
+   * cli_parse_add_server clears CHK_ST_ENABLED): `enable health|agent` turns
+   * them on (management.txt "add server").
+   */
+  addServer(plan: ServerPlan): void {
+    if (!this.stopped) this.register(plan, true);
+  }
+
+  /** `del server`: its checks stop, one in flight is aborted and its result dropped. */
+  removeServer(backend: string, server: string): void {
+    const e = this.entries.get(key(backend, server));
+    if (!e) return;
+    this.entries.delete(key(backend, server));
+    e.gone = true;
+    for (const t of [e.health, e.agent]) {
+      if (!t) continue;
+      t.disabled = true;
+      t.timer?.cancel();
+      t.timer = undefined;
+      t.session?.abort();
     }
   }
 
@@ -261,7 +301,7 @@ export class HealthCheckRunner {
     const t = e.health;
     // The action may end sessions (on-marked-down): not from inside the traffic path reporting the error.
     queueMicrotask(() => {
-      if (this.stopped) return;
+      if (this.stopped || e.gone) return;
       t.last = result;
       this.apply(e, { type: 'observe', onError: c.onError, result });
       this.advanceHealth(e, t);
@@ -278,15 +318,28 @@ export class HealthCheckRunner {
     this.schedule(e, 'health', inter + this.jitter(inter));
   }
 
-  /** `set server addr`: checks without an address of their own follow the server's new one. */
-  setServerAddr(backend: string, server: string, host: string): void {
+  /**
+   * `set server addr … [port …]`: checks without an address, or a port, of
+   * their own follow the server's new one (tcpcheck.c tcpcheck_eval_connect
+   * falls back to the server's address and svc_port).
+   */
+  setServerAddr(backend: string, server: string, host: string, port?: number): void {
     const e = this.entries.get(key(backend, server));
-    if (e) e.addr = host;
+    if (!e) return;
+    e.addr = host;
+    if (port !== undefined) e.port = port;
   }
 
-  /** Where a check connects: its planned target, moved to the server's new address unless it has its own. */
-  private target<T extends { readonly host: string }>(e: Entry, planned: T, own: string | undefined): T {
-    return e.addr === undefined || own !== undefined ? planned : { ...planned, host: e.addr };
+  /** Where a check connects: its planned target, moved with the server unless it has its own address or port. */
+  private target(
+    e: Entry,
+    planned: ConnectTarget,
+    ownAddr: string | undefined,
+    ownPort: number | undefined,
+  ): ConnectTarget {
+    const host = e.addr === undefined || ownAddr !== undefined ? planned.host : e.addr;
+    const port = e.port === undefined || ownPort !== undefined ? planned.port : e.port;
+    return host === planned.host && port === planned.port ? planned : { ...planned, host, port };
   }
 
   private jitter(inter: number): number {
@@ -335,10 +388,11 @@ export class HealthCheckRunner {
       result = await runExternal(plan.spec, this.commands, plan.timeoutMs, this.clock, curconn);
     } else {
       t.session = new CheckSession(this.clock);
-      const target = this.target(e, plan.target, e.plan.server.check.addr);
+      const c = e.plan.server.check;
+      const target = this.target(e, plan.target, c.addr, c.port);
       result = await runRules(plan.rules, { clock: this.clock, target, timing: plan.timing }, t.session);
     }
-    if (result === undefined || this.stopped) return;
+    if (result === undefined || this.stopped || e.gone) return;
     t.last = result;
     // check.c set_server_check_status(): a passing check clears the observed errors.
     if (statusVerdict(result.status) === 'passed' || statusVerdict(result.status) === 'condpass')
@@ -354,9 +408,9 @@ export class HealthCheckRunner {
     });
     t.session = new CheckSession(this.clock);
     const c = e.plan.server.check;
-    const target = this.target(e, plan.target, c.agent?.addr ?? c.addr);
+    const target = this.target(e, plan.target, c.agent?.addr ?? c.addr, plan.target.port);
     const result = await runRules(rules, { clock: this.clock, target, timing: plan.timing }, t.session);
-    if (result === undefined || this.stopped) return;
+    if (result === undefined || this.stopped || e.gone) return;
     if (result.status !== 'L7OK') {
       t.last = result;
       this.apply(e, { type: 'agent', result });

@@ -34,6 +34,8 @@ export interface ServerStateTarget {
   setServerWeight(backend: string, server: string, weight: number): unknown;
   /** The agent's `maxconn:N`; a target without it cannot apply that word. */
   setServerMaxconn?(backend: string, server: string, maxconn: number): unknown;
+  /** HAProxy's NOLB state; a target without it gets the drain that stands for it. */
+  setServerStopping?(backend: string, server: string, reason: string): unknown;
 }
 
 /** Maps check verdicts onto a target; `onHealth` runs after each up/down change. */
@@ -53,9 +55,19 @@ export function healthSinkFor(target: ServerStateTarget, onHealth?: () => void):
       leaveNolb(b, s);
       health(b, s, true, info.reason ?? 'health check passed');
     },
-    // HAProxy's NOLB state (a conditional pass, L7OKC): the server stays up for
-    // persistent traffic but takes no new load-balanced sessions, as with drain.
-    serverStopping: (b, s) => {
+    // HAProxy's NOLB state (a conditional pass, L7OKC, or forced on the CLI):
+    // the server stays up for persistent traffic but takes no new
+    // load-balanced sessions; a target without NOLB gets a drain instead.
+    serverStopping: (b, s, info) => {
+      if (target.setServerStopping) {
+        target.setServerStopping(
+          b,
+          s,
+          info.reason ?? info.check?.info ?? 'health check conditionally passed',
+        );
+        onHealth?.();
+        return;
+      }
       nolb.add(`${b}/${s}`);
       target.setServerAdminState(b, s, 'drain');
     },

@@ -79,6 +79,13 @@ export type ToWorker =
       readonly server: string;
       readonly weight: number;
     }
+  /** HAProxy's NOLB (a conditional check pass): up for persistent traffic, no new balanced sessions. */
+  | {
+      readonly type: 'server-stopping';
+      readonly backend: string;
+      readonly server: string;
+      readonly reason: string;
+    }
   /** An agent's `maxconn:N`. */
   | {
       readonly type: 'server-maxconn';

@@ -1,11 +1,13 @@
 /**
  * Runtime API commands on servers (management.txt 9.3: get/set weight,
  * set server, set maxconn server, enable/disable server|health|agent,
- * shutdown sessions server, add/del server), with HAProxy 2.6's levels and
- * answers (server.c cli_parse_*). Changes go through ProxyControl; what it
- * cannot do yet is answered as such.
+ * shutdown sessions server), with HAProxy 2.6's levels and answers
+ * (server.c cli_parse_*). `add server` and `del server` are in
+ * cli-commands-dynamic.ts. Changes go through ProxyControl; what it cannot
+ * do yet is answered as such.
  */
 import type { ServerAdminState } from '../config/haproxy/model.js';
+import { dynamicServerCommands } from './cli-commands-dynamic.js';
 import {
   findServer,
   notSupported,
@@ -47,6 +49,7 @@ function setHealth(ctx: RuntimeContext, srv: ServerView, health: string | undefi
   );
 }
 
+/** HAProxy 2.6 forces an agent up or down only; `stopping` is for the health check. */
 function setAgent(ctx: RuntimeContext, srv: ServerView, word: string | undefined): string {
   if (!srv.agent?.enabled) return 'agent checks are not enabled on this server.\n';
   if (word !== 'up' && word !== 'down') return "'set server <srv> agent' expects 'up' or 'down'.\n";
@@ -59,14 +62,12 @@ function setAgent(ctx: RuntimeContext, srv: ServerView, word: string | undefined
 function setAddr(ctx: RuntimeContext, srv: ServerView, args: readonly string[]): string {
   const addr = args[4];
   if (!addr) return 'set server <b>/<s> addr requires an address and optionally a port.\n';
-  const change = parseAddrChange(srv, addr, args[5] === 'port' ? args[6] : undefined);
+  const change = parseAddrChange(srv, addr, args[5] === 'port' ? (args[6] ?? '') : undefined);
   if (typeof change === 'string') return change;
   if (change.host === undefined && change.port === undefined) return change.message;
-  // The connector reads the port from the configuration; the address alone moves.
-  if (change.port !== undefined) return notSupported("'set server <srv> addr <ip> port <port>'");
-  if (srv.host === '')
-    return "Update for the current server address family is only supported through configuration file by 'stats socket command'\n";
-  const r = ctx.deps.control.setServerAddr(srv.backend, srv.name, change.host ?? srv.host, change.port);
+  const port =
+    change.port === undefined ? undefined : { port: change.port, mapPorts: change.mapPorts === true };
+  const r = ctx.deps.control.setServerAddr(srv.backend, srv.name, change.host ?? srv.host, port);
   return r.ok ? change.message : resultText(r, "'set server <srv> addr'");
 }
 
@@ -118,29 +119,6 @@ function adminToggle(state: ServerAdminState): RuntimeCommand['run'] {
     if (typeof srv === 'string') return srv;
     return resultText(ctx.deps.control.setServerAdmin(srv.backend, srv.name, state), `'${args[0]} server'`);
   };
-}
-
-function addServer(args: readonly string[], ctx: RuntimeContext): string {
-  const refused = denied(ctx, 'admin');
-  if (refused) return refused;
-  const [be, name] = (args[2] ?? '').split('/', 2);
-  if (!be || !name) return "Require 'backend/server'.";
-  if (!ctx.deps.control.backends().includes(be)) return 'No such backend.';
-  if (ctx.deps.control.server(be, name).kind === 'ok')
-    return 'Already exists a server with the same name in backend.\n';
-  return resultText(ctx.deps.control.addServer(be, name, args[3] ?? '', args.slice(4)), "'add server'");
-}
-
-function delServer(args: readonly string[], ctx: RuntimeContext): string {
-  const refused = denied(ctx, 'admin');
-  if (refused) return refused;
-  const [be, name] = (args[2] ?? '').split('/', 2);
-  if (!be || !name) return "Require 'backend/server'.";
-  const found = ctx.deps.control.server(be, name);
-  if (found.kind === 'no-backend') return 'No such backend.';
-  if (found.kind === 'no-server') return 'No such server.';
-  if (found.server.admin !== 'maint') return 'Only servers in maintenance mode can be deleted.';
-  return resultText(ctx.deps.control.delServer(be, name), "'del server'");
 }
 
 export const serverCommands: readonly RuntimeCommand[] = [
@@ -224,14 +202,5 @@ export const serverCommands: readonly RuntimeCommand[] = [
       );
     },
   },
-  {
-    words: ['add', 'server'],
-    usage: usageLine('add server <bk>/<srv>', 'create a new server'),
-    run: addServer,
-  },
-  {
-    words: ['del', 'server'],
-    usage: usageLine('del server <bk>/<srv>', 'remove a dynamically added server'),
-    run: delServer,
-  },
+  ...dynamicServerCommands,
 ];

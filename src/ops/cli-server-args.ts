@@ -42,16 +42,21 @@ export function parseMaxconn(text: string | undefined): number | string {
 
 export interface AddrChange {
   readonly host?: string;
+  /** The new service port (HAProxy's 16-bit svc_port), an offset with `mapPorts`. */
   readonly port?: number;
-  /** HAProxy's report: what changes, or "no need to change …", with the updater. */
+  readonly mapPorts?: boolean;
+  /** HAProxy's report: what changes, or "no need to change …", or what went wrong, with the updater. */
   readonly message: string;
 }
 
 const UPDATER = " by 'stats socket command'\n";
 
 /**
- * `set server B/S addr A [port P]` against the server's current address:
- * what to change and HAProxy's report, or an error answer (string).
+ * server.c srv_update_addr_port for `set server B/S addr A [port P]`: the
+ * address first, then the port, each reported; an error with the port
+ * leaves the address change standing, as in HAProxy. `+N`/`-N` switch to
+ * mapping the client's port, which needs a check port of its own. A string
+ * is an error answer with nothing to change.
  */
 export function parseAddrChange(
   srv: ServerView,
@@ -59,28 +64,36 @@ export function parseAddrChange(
   port: string | undefined,
 ): AddrChange | string {
   if (isIP(addr) === 0) return `Invalid addr '${addr}'${UPDATER}`;
-  const parts: string[] = [];
-  let host: string | undefined;
-  if (addr === srv.host) parts.push('no need to change the addr');
-  else {
-    host = addr;
-    parts.push(`IP changed from '${srv.host}' to '${addr}'`);
+  const ip = srv.family === undefined ? srv.host !== '' : ['ipv4', 'ipv6', 'hostname'].includes(srv.family);
+  if (!ip)
+    return `Update for the current server address family is only supported through configuration file${UPDATER}`;
+  const host = addr === srv.host ? undefined : addr;
+  const said =
+    host === undefined ? 'no need to change the addr' : `IP changed from '${srv.host}' to '${addr}'`;
+  const withHost = host !== undefined ? { host } : {};
+  if (port === undefined) return { ...withHost, message: `${said}${UPDATER}` };
+  const p = portChange(srv, port);
+  if (typeof p === 'string') return { ...withHost, message: `${said}, ${p}${UPDATER}` };
+  return { ...withHost, port: p.port, mapPorts: p.mapPorts, message: `${said}, ${p.message}${UPDATER}` };
+}
+
+/** The port half of srv_update_addr_port: the change and its report, or the report alone. */
+function portChange(
+  srv: ServerView,
+  text: string,
+): { port: number; mapPorts: boolean; message: string } | string {
+  const n = strtol(text);
+  if (!n) return `problem converting port '${text}' to an int`;
+  const sign = text[0];
+  const mapped = sign === '+' || sign === '-';
+  // HAProxy stores the value in a 16-bit port: -5 becomes 65531, an offset of -5 modulo 2^16.
+  const next = n.value & 0xffff;
+  const current = srv.port;
+  if (mapped && !srv.mapPorts && !srv.checkPort) {
+    return "can't change <port> to port map because it is incompatible with current health check port configuration (use 'port' statement from the 'server' directive.";
   }
-  let newPort: number | undefined;
-  if (port !== undefined) {
-    const n = strtol(port);
-    if (!n) return `${parts.join('')}, problem converting port '${port}' to an int${UPDATER}`;
-    if (port.startsWith('+') || port.startsWith('-'))
-      return 'port offsets (+N/-N) are not supported by hapair yet.\n';
-    if (n.value === srv.port) parts.push('no need to change the port');
-    else {
-      newPort = n.value;
-      parts.push(`port changed from '${srv.port}' to '${n.value}'`);
-    }
-  }
-  return {
-    ...(host !== undefined ? { host } : {}),
-    ...(newPort !== undefined ? { port: newPort } : {}),
-    message: `${parts.join(', ')}${UPDATER}`,
-  };
+  if (!(mapped && !srv.mapPorts) && current === next) return 'no need to change the port';
+  const from = `${srv.mapPorts ? '+' : ''}${current}`;
+  const to = sign === '-' ? `-${-next & 0xffff}` : `${sign === '+' ? '+' : ''}${next}`;
+  return { port: next, mapPorts: mapped, message: `port changed from '${from}' to '${to}'` };
 }

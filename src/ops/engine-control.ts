@@ -1,15 +1,17 @@
 /**
  * ProxyControl over a ProxyEngine and, when checks run, the health-check
  * runner: a checked server's health and agent are forced, and its checks
- * enabled or disabled, through the runner, which owns them. What neither can
- * do yet is answered `unsupported` rather than approximated: a frontend's
- * maxconn, the session rate limit, a server's port, NOLB on an unchecked
- * server, and dynamic servers.
+ * enabled or disabled, through the runner, which owns them; a server added
+ * or deleted at run time joins or leaves both. Where the runner is not here
+ * (a worker of master-worker mode: the checks run in the master), what
+ * belongs to the checks is answered `unsupported` rather than approximated.
  */
-import type { HaproxyConfig, ServerAdminState } from '../config/haproxy/model.js';
+import type { ServerPlan } from '../checks/plan.js';
+import type { HaproxyConfig, ProxyConfig, ServerAdminState, ServerConfig } from '../config/haproxy/model.js';
+import { ConfigError } from '../core/errors.js';
 import { type ListenerStateEvent, listenerKey, type ProxyEngine } from '../proxy/engine.js';
 import type { Frontend } from '../proxy/frontend.js';
-import type { Server } from '../proxy/server.js';
+import type { ObservedStatus, Server } from '../proxy/server.js';
 import type { Session } from '../proxy/session.js';
 import type { StatRow } from '../proxy/stat-fields.js';
 import { formatAddress } from '../proxy/stats.js';
@@ -19,6 +21,8 @@ import { sessionId } from './session-ids.js';
 import type {
   ControlResult,
   FrontendView,
+  NewServer,
+  PortChange,
   ProcessCounters,
   ProxyControl,
   ServerLookup,
@@ -34,8 +38,16 @@ export interface CheckControl extends CheckStatusSource {
   force(backend: string, server: string, source: 'health' | 'agent', op: 'up' | 'stopping' | 'down'): boolean;
   /** `enable|disable health|agent`; false when the check is not configured. */
   setEnabled(backend: string, server: string, which: 'health' | 'agent', on: boolean): boolean;
-  /** Checks without an address of their own follow the server's new one. */
-  setServerAddr(backend: string, server: string, host: string): void;
+  /** Checks without an address (or port) of their own follow the server's new one. */
+  setServerAddr(backend: string, server: string, host: string, port?: number): void;
+  /** Compiles the checks of a server `add server` builds; throws ConfigError on a bad definition. */
+  planServer(proxy: ProxyConfig, server: ServerConfig): ServerPlan | undefined;
+  /** Registers them, disabled until `enable health|agent`. */
+  addServer(plan: ServerPlan): void;
+  /** `del server`: the server's checks stop. */
+  removeServer(backend: string, server: string): void;
+  /** Live traffic to a server with `observe`. */
+  observe(backend: string, server: string, status: ObservedStatus): void;
 }
 
 export interface EngineControlOptions {
@@ -46,6 +58,10 @@ export interface EngineControlOptions {
 
 const OK: ControlResult = { ok: true };
 const LATER: ControlResult = { ok: false, reason: 'not supported by hapair yet', unsupported: true };
+
+/** Where the checks run in the master, a worker can neither start nor stop a server's checks. */
+const CHECKS_ELSEWHERE =
+  'hapair runs health checks in the master process: servers with checks cannot be added or deleted at run time in master-worker mode yet.\n';
 
 const result = (r: { ok: true } | { ok: false; reason: string }): ControlResult => (r.ok ? OK : r);
 
@@ -60,8 +76,6 @@ export class EngineControl implements ProxyControl {
   readonly config: HaproxyConfig;
   /** Servers whose admin state changed at run time (out of the configuration's maintenance). */
   private readonly touched = new Set<Server>();
-  /** Servers given a new address by `set server addr`, whose `addr` column follows it. */
-  private readonly moved = new Set<Server>();
 
   constructor(
     private readonly engine: ProxyEngine,
@@ -84,13 +98,30 @@ export class EngineControl implements ProxyControl {
     return this.engine.backend(b)?.findServer(s);
   }
 
+  /** The engine-views view, with what it does not know: the port now, NOLB, dynamic servers. */
   private view(s: Server): ServerView {
-    return serverView(s, {
+    const v = serverView(s, {
       now: this.engine.clock.now(),
       checks: this.opts.checks,
       touched: this.touched,
       backendPosition: this.config.proxies.findIndex((p) => p.name === s.backend.name),
     });
+    const dyn = s.dynamic;
+    return {
+      ...v,
+      port: s.svcPort,
+      family: s.cfg.addr.family,
+      ...(s.mapPorts ? { mapPorts: true } : {}),
+      ...(s.cfg.check.port !== undefined ? { checkPort: s.cfg.check.port } : {}),
+      ...(s.stopping && s.running() ? { oper: 'stopping' as const } : {}),
+      ...(dyn
+        ? {
+            dynamic: true,
+            forcedId: dyn.forcedId,
+            configMaint: dyn.disabled && s.admin === 'maint' && !this.touched.has(s),
+          }
+        : {}),
+    };
   }
 
   backends(): string[] {
@@ -107,7 +138,7 @@ export class EngineControl implements ProxyControl {
       const named = typeof row.pxname === 'string' && typeof row.svname === 'string';
       const s = named ? this.find(String(row.pxname), String(row.svname)) : undefined;
       const out = withCheckColumns(row, s ? this.view(s) : undefined);
-      return s && this.moved.has(s) ? { ...out, addr: movedAddr(s) } : out;
+      return s?.addrChanged ? { ...out, addr: movedAddr(s) } : out;
     });
   }
 
@@ -169,12 +200,11 @@ export class EngineControl implements ProxyControl {
   setServerHealth(b: string, s: string, health: 'up' | 'stopping' | 'down'): ControlResult {
     const srv = this.find(b, s);
     if (!srv) return { ok: false, reason: 'No such server.' };
-    // The engine has no NOLB state (server.ts knows up and down only).
-    if (health === 'stopping') return LATER;
     // A checked server's health belongs to the runner: its next results count from the forced state.
     if (this.opts.checks?.force(b, s, 'health', health)) return OK;
     // Without the runner here (a worker: checks run in the master) it is not ours to force.
     if (srv.cfg.check.enabled || srv.cfg.check.agent) return LATER;
+    if (health === 'stopping') return result(this.engine.setServerStopping(b, s, 'changed from CLI'));
     return result(this.engine.setServerHealth(b, s, health === 'up', 'changed from CLI'));
   }
 
@@ -207,15 +237,13 @@ export class EngineControl implements ProxyControl {
     return OK;
   }
 
-  /** The address only: the connector reads the port from the configuration. */
-  setServerAddr(b: string, s: string, host: string, port: number | undefined): ControlResult {
+  /** New connections, and checks without an address or port of their own, go to the new ones. */
+  setServerAddr(b: string, s: string, host: string, port?: PortChange): ControlResult {
     const srv = this.find(b, s);
     if (!srv) return { ok: false, reason: 'No such server.' };
-    if (port !== undefined && port !== srv.cfg.addr.port) return LATER;
-    const r = this.engine.setServerAddr(b, s, host);
+    const r = this.engine.setServerAddr(b, s, host, port);
     if (!r.ok) return r;
-    this.moved.add(srv);
-    this.opts.checks?.setServerAddr(b, s, host);
+    this.opts.checks?.setServerAddr(b, s, host, port ? srv.svcPort : undefined);
     return OK;
   }
 
@@ -270,19 +298,71 @@ export class EngineControl implements ProxyControl {
     return OK;
   }
 
-  addServer(): ControlResult {
-    return LATER;
+  dynamicBalance(b: string): boolean {
+    return this.engine.backend(b)?.balancer.dynamic === true;
   }
-  delServer(): ControlResult {
-    return LATER;
+
+  /**
+   * server.c cli_parse_add_server, after the keywords: the checks compile,
+   * the name must be free, then the server joins the backend in maintenance
+   * and its checks are registered, disabled.
+   */
+  addServer(b: string, ns: NewServer): ControlResult {
+    const be = this.engine.backend(b);
+    const px = this.config.proxies.find((p) => p.name === b);
+    if (!be || !px) return { ok: false, reason: 'No such backend.' };
+    const c = ns.config;
+    const checks = this.opts.checks;
+    let plan: ServerPlan | undefined;
+    if (c.check.enabled || c.check.agent !== undefined) {
+      if (!checks) return { ok: false, reason: CHECKS_ELSEWHERE };
+      try {
+        plan = checks.planServer(px, c);
+      } catch (e) {
+        if (e instanceof ConfigError) return { ok: false, reason: `${e.reason}.\n` };
+        throw e;
+      }
+    }
+    if (be.findServer(c.name))
+      return { ok: false, reason: 'Already exists a server with the same name in backend.\n' };
+    const srv = this.engine.addServer(b, c, { forcedId: ns.forcedId, disabled: ns.disabled });
+    if (!srv || !checks) return OK;
+    if (plan) checks.addServer(plan);
+    if (c.check.enabled && c.check.observe !== undefined) {
+      srv.observer = (x, status) => checks.observe(b, x.name, status);
+    }
+    return OK;
+  }
+
+  /** server.c cli_parse_delete_server: only a server in maintenance, with nothing served or queued. */
+  delServer(b: string, s: string): ControlResult {
+    const be = this.engine.backend(b);
+    if (!be) return { ok: false, reason: 'No such backend.' };
+    const srv = be.findServer(s);
+    if (!srv) return { ok: false, reason: 'No such server.' };
+    if (srv.admin !== 'maint')
+      return { ok: false, reason: 'Only servers in maintenance mode can be deleted.' };
+    if (srv.served > 0 || srv.queue.length > 0)
+      return { ok: false, reason: 'Server still has connections attached to it, cannot remove it.' };
+    const checked = srv.cfg.check.enabled || srv.cfg.check.agent !== undefined;
+    if (checked && !this.opts.checks) return { ok: false, reason: CHECKS_ELSEWHERE };
+    this.opts.checks?.removeServer(b, s);
+    const r = this.engine.delServer(b, s);
+    this.touched.delete(srv);
+    return result(r);
   }
 }
 
-/** `show stat`'s addr column for a server moved at run time: its new address, the configured port. */
+/** `show stat`'s addr column for a server moved at run time: its address and port now. */
 function movedAddr(s: Server): string {
   const a = s.cfg.addr;
   const host = s.connectHost ?? a.host;
-  return formatAddress({ ...a, family: host.includes(':') ? 'ipv6' : 'ipv4', host });
+  const family = host.includes(':') ? 'ipv6' : 'ipv4';
+  // A port map's offset is kept modulo 2^16; shown signed, as written in a configuration.
+  const offset = s.svcPort >= 0x8000 ? s.svcPort - 0x10000 : s.svcPort;
+  const port = s.mapPorts ? { port: 0, portOffset: offset } : { port: s.svcPort };
+  const { portOffset: _o, ...rest } = a;
+  return formatAddress({ ...rest, family, host, ...port });
 }
 
 /** The runtime API's ProxyControl for a running engine (and its check runner). */

@@ -5,7 +5,7 @@
  * runner to it) and to the VRRP process only through two callbacks, so they
  * work the same whether the engines share their process or not.
  */
-import type { HaproxyConfig, ServerAdminState } from '../config/haproxy/model.js';
+import type { Address, HaproxyConfig, ServerAdminState, ServerConfig } from '../config/haproxy/model.js';
 import type { StatRow } from '../proxy/stat-fields.js';
 import type { VrrpInstanceStatus } from '../vrrp/instance-status.js';
 
@@ -46,9 +46,19 @@ export interface ServerView {
   readonly backendId: number;
   readonly name: string;
   readonly id: number;
-  /** Address to connect to (IP or host name) and port; 0 when the port follows the client's. */
+  /**
+   * Address to connect to (IP or host name) and port (HAProxy's svc_port:
+   * with `mapPorts`, an offset to the client's port, 0 for the same port).
+   */
   readonly host: string;
   readonly port: number;
+  readonly mapPorts?: boolean;
+  /** The configured address family. */
+  readonly family?: Address['family'];
+  /** The check's own `port` setting, when configured. */
+  readonly checkPort?: number;
+  /** Created by `add server`. */
+  readonly dynamic?: boolean;
   /** The host name when the configuration names one. */
   readonly fqdn?: string;
   readonly admin: ServerAdminState;
@@ -116,6 +126,22 @@ export interface ProcessCounters {
   readonly stopping: boolean;
 }
 
+/** A server `add server` built, before the backend has it. */
+export interface NewServer {
+  readonly config: ServerConfig;
+  /** `id` was given (else `config.id` is the next free one). */
+  readonly forcedId: boolean;
+  /** `disabled` was given. */
+  readonly disabled: boolean;
+}
+
+/** A new service port for `set server addr … port …`. */
+export interface PortChange {
+  readonly port: number;
+  /** The port is an offset to the client's destination port (`+N`/`-N`). */
+  readonly mapPorts: boolean;
+}
+
 export type ServerLookup =
   | { readonly kind: 'ok'; readonly server: ServerView }
   | { readonly kind: 'no-backend' }
@@ -141,7 +167,7 @@ export interface ProxyControl {
   setServerHealth(backend: string, server: string, health: 'up' | 'stopping' | 'down'): ControlResult;
   setServerAgent(backend: string, server: string, up: boolean): ControlResult;
   setServerWeight(backend: string, server: string, weight: number): ControlResult;
-  setServerAddr(backend: string, server: string, host: string, port: number | undefined): ControlResult;
+  setServerAddr(backend: string, server: string, host: string, port?: PortChange): ControlResult;
   setServerMaxconn(backend: string, server: string, maxconn: number): ControlResult;
   setCheckEnabled(backend: string, server: string, which: 'health' | 'agent', on: boolean): ControlResult;
   setFrontendEnabled(frontend: string, on: boolean): ControlResult;
@@ -154,7 +180,11 @@ export interface ProxyControl {
   shutdownSession(id: number): boolean;
   /** `all`: every counter; otherwise only the max values (management.txt "clear counters"). */
   clearCounters(all: boolean): void;
-  addServer(backend: string, server: string, addr: string, params: readonly string[]): ControlResult;
+  /** The backend's balancing lets servers be added and removed at run time (BE_LB_PROP_DYN). */
+  dynamicBalance(backend: string): boolean;
+  /** `add server`: refusals carry HAProxy's answer as the reason, ending with its newline. */
+  addServer(backend: string, server: NewServer): ControlResult;
+  /** `del server`: refusals carry HAProxy's answer as the reason. */
   delServer(backend: string, server: string): ControlResult;
 }
 

@@ -23,7 +23,14 @@ import { loadHaproxyConfig } from '../config/haproxy/index.js';
 import type { BindConfig, HaproxyConfig } from '../config/haproxy/model.js';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { KeepalivedConfig } from '../config/keepalived/model.js';
-import type { FromWorker, ServerStateHandover, ToVrrp, ToWorker, WorkerArgs } from '../core/ipc.js';
+import type {
+  FromWorker,
+  ObservedEvent,
+  ServerStateHandover,
+  ToVrrp,
+  ToWorker,
+  WorkerArgs,
+} from '../core/ipc.js';
 import type { Logger } from '../core/logger.js';
 import { parseServersState, stoppedServers } from '../ops/servers-state-load.js';
 import { proxyLogSenders } from '../ops/syslog.js';
@@ -192,7 +199,13 @@ export class Master {
     });
     const w: Worker = { index, gen, proc, ready: false };
     this.workers.push(w);
-    for (const [key, server] of this.sockets) proc.send({ type: 'listener', key } satisfies ToWorker, server);
+    // The raw handle, not the net.Server: Node would listen on a net.Server in
+    // the worker before delivering it and could accept a connection there
+    // that nobody serves (engine.ts adopt).
+    for (const [key, server] of this.sockets) {
+      const raw = listenHandle(server) as unknown as net.Server | undefined;
+      if (raw) proc.send({ type: 'listener', key } satisfies ToWorker, raw);
+    }
     proc.send({ type: 'start', config: this.cfg, serverState } satisfies ToWorker);
     proc.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
@@ -201,7 +214,7 @@ export class Master {
         this.reportHealth();
       } else if (m.type === 'observed') {
         // Only the running generation's traffic counts: the runner is that generation's.
-        if (gen === this.gen) for (const [be, srv, status] of m.events) this.checks?.observe(be, srv, status);
+        if (gen === this.gen) this.observed(m.events);
       } else if (m.type === 'failed')
         this.opts.log.error({ worker: index, err: m.message }, 'worker failed to start');
     });
@@ -259,11 +272,24 @@ export class Master {
           send({ type: 'server-admin', backend, server, state }),
         setServerWeight: (backend, server, weight) =>
           send({ type: 'server-weight', backend, server, weight }),
+        setServerStopping: (backend, server, reason) =>
+          send({ type: 'server-stopping', backend, server, reason }),
         setServerMaxconn: (backend, server, maxconn) =>
           send({ type: 'server-maxconn', backend, server, maxconn }),
       },
       () => this.reportHealth(),
     );
+  }
+
+  /** Outcomes reported before the check runner starts (workers serve first) wait for it. */
+  private earlyObserved: ObservedEvent[] | undefined = [];
+
+  private observed(events: readonly ObservedEvent[]): void {
+    if (!this.checks) {
+      this.earlyObserved?.push(...events.slice(0, 10_000));
+      return;
+    }
+    for (const [be, srv, status] of events) this.checks.observe(be, srv, status);
   }
 
   private startChecks(): void {
@@ -275,6 +301,9 @@ export class Master {
       onLog: (l) => senders.get(l.backend)?.send(l.message, l.level),
     });
     this.checks.start();
+    const early = this.earlyObserved;
+    this.earlyObserved = undefined;
+    if (early) this.observed(early);
   }
 
   /**

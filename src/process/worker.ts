@@ -9,7 +9,6 @@
  * ends the worker after its sessions drain, so no orphan keeps serving a
  * configuration nobody supervises.
  */
-import type net from 'node:net';
 import { processInfo } from '../cli/runtime.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { FromWorker, ObservedEvent, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
@@ -20,7 +19,7 @@ import { configDisabled, renderServersState } from '../ops/servers-state.js';
 import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import type { ProxyControl } from '../ops/types.js';
-import { type ProxyEngine, startProxyEngine } from '../proxy/engine.js';
+import { type ProxyEngine, type RawListenHandle, startProxyEngine } from '../proxy/engine.js';
 import { dropPrivileges } from './privileges.js';
 
 function send(msg: FromWorker): void {
@@ -29,7 +28,7 @@ function send(msg: FromWorker): void {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
 const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).child({ worker: args.index });
-const handles = new Map<string, net.Server>();
+const handles = new Map<string, RawListenHandle>();
 let engine: ProxyEngine | undefined;
 let control: ProxyControl | undefined;
 let stopping = false;
@@ -76,10 +75,13 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
     log,
     listenerHandles: handles,
     logSink: trafficLogSink(senders, log),
-    beforeServing: state ? (e) => restore(e, state) : undefined,
+    // Observed from the first connection on, and on the handed-over state.
+    beforeServing: (e) => {
+      reportObservedTraffic(cfg, e);
+      if (state) restore(e, state);
+    },
   });
   control = engineControl(engine);
-  reportObservedTraffic(cfg, engine);
   // The runtime API is served by the first worker: one process may own a unix
   // socket path. With nbthread > 1 its counters are that worker's own.
   if (args.index === 0 && cfg.global.statsSockets.length > 0) {
@@ -102,16 +104,25 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
   send({ type: 'ready' });
 }
 
+/** Margin after the grace period before a worker that has not drained exits anyway. */
+const STOP_MARGIN_MS = 2000;
+
 async function stop(grace: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // hard-stop-after bounds a stop: nothing may keep a stopped worker alive past it.
+  setTimeout(() => {
+    log.warn({ graceMs: grace }, 'worker did not drain within the grace period; exiting');
+    process.exit(0);
+  }, grace + STOP_MARGIN_MS).unref();
   await engine?.stop({ grace });
   process.exit(0);
 }
 
-process.on('message', (m: ToWorker, handle?: net.Server) => {
+process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
   switch (m.type) {
     case 'listener':
+      // The raw libuv handle (see master.ts): not polled here until the engine listens on it.
       if (handle) handles.set(m.key, handle);
       break;
     case 'start':
@@ -128,6 +139,9 @@ process.on('message', (m: ToWorker, handle?: net.Server) => {
       break;
     case 'server-weight':
       engine?.setServerWeight(m.backend, m.server, m.weight);
+      break;
+    case 'server-stopping':
+      engine?.setServerStopping(m.backend, m.server, m.reason);
       break;
     case 'server-maxconn':
       engine?.setServerMaxconn(m.backend, m.server, m.maxconn);

@@ -6,7 +6,7 @@
  * and move queued connections the way HAProxy does when a server comes up
  * (pendconn_grab_from_px) or goes down (pendconn_redistribute).
  */
-import type { ProxyConfig, ServerAdminState } from '../config/haproxy/model.js';
+import type { ProxyConfig, ServerAdminState, ServerConfig } from '../config/haproxy/model.js';
 import type { Clock } from '../core/clock.js';
 import { child, type Logger } from '../core/logger.js';
 import { ProxyCounters } from './counters.js';
@@ -44,7 +44,6 @@ export class Backend {
   readonly name: string;
   readonly id: number;
   readonly log: Logger;
-  readonly servers: readonly Server[];
   readonly balancer: Balancer;
   readonly queue = new PendQueue();
   readonly counters = new ProxyCounters();
@@ -63,6 +62,10 @@ export class Backend {
   downtimeMs = 0;
   downSince: number | undefined;
   private group: LbGroup = { servers: [], backup: false };
+  /** Declaration order, then the servers `add server` appended. */
+  private readonly list: Server[];
+  /** The engine's logger, which servers' loggers derive from. */
+  private readonly rootLog: Logger;
   private seq = 0;
   private readonly clock: Clock;
   private readonly onServerState: (ev: ServerStateEvent) => void;
@@ -77,23 +80,60 @@ export class Backend {
     this.name = cfg.name;
     this.id = cfg.id;
     this.log = child(log, `backend/${cfg.name}`);
+    this.rootLog = log;
     this.clock = clock;
     this.onServerState = onServerState;
     const now = clock.now();
     this.lastChange = now;
-    this.servers = cfg.servers.map(
+    this.list = cfg.servers.map(
       (s, i) => new Server(this, s, i, child(log, `backend/${cfg.name}/${s.name}`), now),
     );
-    for (const s of this.servers) s.recalcWeight(now);
-    this.balancer = createBalancer(cfg, this.servers, this.log);
-    if (cfg.dispatch && this.servers.length > 0) {
+    for (const s of this.list) s.recalcWeight(now);
+    this.balancer = createBalancer(cfg, this.list, this.log);
+    if (cfg.dispatch && this.list.length > 0) {
       this.log.warn('dispatch address ignored: the backend has servers');
     }
     this.recount();
   }
 
+  get servers(): readonly Server[] {
+    return this.list;
+  }
+
   findServer(name: string): Server | undefined {
-    return this.servers.find((s) => s.name === name);
+    return this.list.find((s) => s.name === name);
+  }
+
+  /**
+   * `add server` (server.c cli_parse_add_server): the server joins the end of
+   * the list, in the admin state its configuration gives (maintenance for a
+   * dynamic server), and the balancer learns of it once it becomes usable.
+   */
+  addServer(cfg: ServerConfig): Server {
+    const now = this.clock.now();
+    const srv = new Server(
+      this,
+      cfg,
+      this.list.length,
+      child(this.rootLog, `backend/${this.name}/${cfg.name}`),
+      now,
+    );
+    srv.recalcWeight(now);
+    this.list.push(srv);
+    this.recount();
+    return srv;
+  }
+
+  /**
+   * `del server`: the caller made sure the server is in maintenance (so out of
+   * the balancer's group) with no connection served or queued.
+   */
+  removeServer(srv: Server): void {
+    const i = this.list.indexOf(srv);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    srv.observer = undefined;
+    this.recount();
   }
 
   /** The group traffic goes to now. */
@@ -258,14 +298,31 @@ export class Backend {
     }
   }
 
-  /** Applies a health verdict from the check runner. Returns true if the state changed. */
+  /** Applies a health verdict; UP also ends NOLB (srv_set_running). Returns true if the state changed. */
   setHealth(srv: Server, up: boolean, reason: string): boolean {
     const health = up ? 'up' : 'down';
-    if (srv.health === health) return false;
+    if (srv.health === health && !srv.stopping) return false;
     const wasUsable = srv.usable();
+    const wasDown = srv.health === 'down';
     srv.health = health;
+    srv.stopping = false;
     srv.lastReason = reason;
-    if (!up) srv.counters.chkdown++;
+    if (!up && !wasDown) srv.counters.chkdown++;
+    this.stateChanged(srv, wasUsable, reason);
+    return true;
+  }
+
+  /**
+   * NOLB (server.c srv_set_stopping): the server is up for persistent
+   * traffic only, also when it was down; nothing changes in maintenance.
+   * Returns true if the state changed.
+   */
+  setStopping(srv: Server, reason: string): boolean {
+    if (srv.admin === 'maint' || (srv.stopping && srv.health === 'up')) return false;
+    const wasUsable = srv.usable();
+    srv.health = 'up';
+    srv.stopping = true;
+    srv.lastReason = reason;
     this.stateChanged(srv, wasUsable, reason);
     return true;
   }
@@ -274,6 +331,8 @@ export class Backend {
     if (srv.admin === admin) return false;
     const wasUsable = srv.usable();
     srv.admin = admin;
+    // Maintenance stops the server (SRV_ST_STOPPED): no NOLB left when it comes back.
+    if (admin === 'maint') srv.stopping = false;
     this.stateChanged(srv, wasUsable, reason);
     return true;
   }

@@ -183,7 +183,12 @@ export class Connector implements SlotWaiter {
     // configuration.txt "server": no address means the client's destination address,
     // no port (or a +/- offset) means the client's destination port (with the offset).
     const host = addr.host && addr.host !== '0.0.0.0' && addr.host !== '::' ? addr.host : conn.dstAddr;
-    const port = addr.portOffset !== undefined ? conn.dstPort + addr.portOffset : addr.port || conn.dstPort;
+    // A server's port may have changed at run time (`set server addr … port`).
+    const port = srv
+      ? srv.connectPort(conn.dstPort)
+      : addr.portOffset !== undefined
+        ? conn.dstPort + addr.portOffset
+        : addr.port || conn.dstPort;
     const source = srv?.cfg.source ?? this.backend.cfg.source;
     return {
       host: srv?.connectHost ?? host,

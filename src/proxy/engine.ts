@@ -15,13 +15,14 @@ import type {
   Mode,
   ProxyConfig,
   ServerAdminState,
+  ServerConfig,
 } from '../config/haproxy/model.js';
 import { type Clock, realClock, type TimerHandle } from '../core/clock.js';
 import { ConfigCode, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { copyListenHandle } from './accept-copies.js';
 import { Backend, type ServerStateEvent } from './backend.js';
-import { bindListener } from './bind.js';
+import { bindListener, listenHandle } from './bind.js';
 import { type EngineShared, Frontend } from './frontend.js';
 import { httpMode } from './http/mode.js';
 import './http/auth/fetches.js';
@@ -29,10 +30,10 @@ import { clearCurrentBackends, setCurrentBackends } from './acl/fetches-proxy.js
 import { installUserlists } from './http/auth/userlists.js';
 import { compileHttpRules } from './http/rules/compile.js';
 import { takeIdle } from './http/server-conn.js';
-import { Listener } from './listener.js';
+import { type ClientHandle, Listener } from './listener.js';
 import type { ModeContext, ModeHandler } from './mode.js';
 import { FreqCounter } from './rate.js';
-import type { Server } from './server.js';
+import type { DynamicServer, Server } from './server.js';
 import type { Session } from './session.js';
 import type { StatRow } from './stat-fields.js';
 import { backendRow, frontendRow, serverRow } from './stats.js';
@@ -55,7 +56,7 @@ export interface ProxyEngineOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   /** Sockets bound elsewhere (a master process), by listenerKey(); bound here when absent. */
-  readonly listenerHandles?: ReadonlyMap<string, net.Server | { readonly fd: number }>;
+  readonly listenerHandles?: ReadonlyMap<string, GivenListener>;
   /** Mode handlers replacing the built-in ones (`tcp`, tcp/mode.ts; `http`, http/mode.ts). */
   readonly modes?: ReadonlyMap<Mode, ModeHandler>;
   /**
@@ -240,7 +241,7 @@ export class ProxyEngine extends EventEmitter {
   }
 
   async bindAll(
-    handles: ReadonlyMap<string, net.Server | { readonly fd: number }> | undefined,
+    handles: ReadonlyMap<string, GivenListener> | undefined,
     acceptsPerTurn: number,
   ): Promise<void> {
     this.acceptsPerTurn = acceptsPerTurn;
@@ -256,8 +257,10 @@ export class ProxyEngine extends EventEmitter {
         const given = handles ? keys.map((k) => handles.get(k)) : [];
         const servers =
           given.length > 0 && given.every((g) => g !== undefined)
-            ? await Promise.all(given.map((g) => adopt(g!, backlog)))
+            ? given.map((g) => adopt(g!, backlog))
             : await bindListener(bind, backlog);
+        // No event-loop turn since listen(): nothing was accepted yet.
+        const early = servers.map(parkUntilStarted);
         for (const [i, server] of servers.entries()) {
           const handle = (server as unknown as { _handle: object })._handle;
           const tcp = handle.constructor.name === 'TCP';
@@ -265,6 +268,7 @@ export class ProxyEngine extends EventEmitter {
           const l = new Listener(fe, server, bind, bind.maxconn ?? 0, this.clock, fe.log, copies);
           fe.listeners.push(l);
           l.start(backlog);
+          l.adoptEarly(early[i]!);
           this.emitListener(fe, bind, 'bound', i);
         }
       }
@@ -378,6 +382,14 @@ export class ProxyEngine extends EventEmitter {
     }
   }
 
+  /** NOLB (`set server health stopping`, a check's conditional pass): no new load-balanced sessions. */
+  setServerStopping(backend: string, server: string, reason: string): SetResult {
+    const t = this.server(backend, server);
+    if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
+    t.be.setStopping(t.srv, reason);
+    return { ok: true };
+  }
+
   setServerAdminState(backend: string, server: string, state: ServerAdminState): SetResult {
     const t = this.server(backend, server);
     if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
@@ -403,18 +415,56 @@ export class ProxyEngine extends EventEmitter {
   }
 
   /**
-   * `set server addr`: new connections go to `host` (an IP address; the port
-   * stays the configured one). Idle connections to the old address are
-   * closed (server.c srv_cleanup_connections); those in use finish.
+   * `set server addr`: new connections go to `host` (an IP address) and, when
+   * given, to `port` (an offset to the client's port with `mapPorts`). Idle
+   * connections to the old address are closed (server.c
+   * srv_cleanup_connections); those in use finish.
    */
-  setServerAddr(backend: string, server: string, host: string): SetResult {
+  setServerAddr(
+    backend: string,
+    server: string,
+    host: string,
+    port?: { readonly port: number; readonly mapPorts: boolean },
+  ): SetResult {
     const t = this.server(backend, server);
     if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
     const f = t.srv.cfg.addr.family;
     if (f !== 'ipv4' && f !== 'ipv6' && f !== 'hostname')
       return { ok: false, reason: `server ${backend}/${server} has no IP address to change` };
     t.srv.connectHost = host;
-    for (let c = takeIdle(t.srv); c; c = takeIdle(t.srv)) c.sock?.destroy();
+    if (port) {
+      t.srv.svcPort = port.port & 0xffff;
+      t.srv.mapPorts = port.mapPorts;
+    }
+    t.srv.addrChanged = true;
+    closeIdle(t.srv);
+    return { ok: true };
+  }
+
+  /**
+   * `add server` (management.txt 9.3): appends a server built from `cfg`,
+   * in the state `cfg.initialState` gives. The caller has checked the name,
+   * the id and that the backend balances dynamically.
+   */
+  addServer(backend: string, cfg: ServerConfig, dynamic: DynamicServer): Server | undefined {
+    const be = this.backends.get(backend);
+    if (!be) return undefined;
+    const srv = be.addServer(cfg);
+    srv.dynamic = dynamic;
+    srv.log.info('new server registered');
+    return srv;
+  }
+
+  /**
+   * `del server`: removes a server the caller found in maintenance with no
+   * session served or queued; its idle connections are closed first.
+   */
+  delServer(backend: string, server: string): SetResult {
+    const t = this.server(backend, server);
+    if (!t) return { ok: false, reason: `no such server ${backend}/${server}` };
+    closeIdle(t.srv);
+    t.be.removeServer(t.srv);
+    t.srv.log.info('server deleted');
     return { ok: true };
   }
 
@@ -533,14 +583,57 @@ export class ProxyEngine extends EventEmitter {
   }
 }
 
-async function adopt(given: net.Server | { readonly fd: number }, backlog: number): Promise<net.Server> {
+/** Closes the idle (reusable) connections to a server. */
+function closeIdle(srv: Server): void {
+  for (let c = takeIdle(srv); c; c = takeIdle(srv)) c.sock?.destroy();
+}
+
+/**
+ * A listening socket handed to the engine: a net.Server, an inherited
+ * descriptor (`fd@`), or the raw libuv handle a -W master passes, which is
+ * not polled until listen() here (a net.Server passed over IPC is listened
+ * on by Node before the message is delivered, and may accept a connection
+ * into a 'connection' event nobody listens to).
+ */
+export type GivenListener = net.Server | { readonly fd: number } | RawListenHandle;
+
+/** A libuv TCP or Pipe handle (tcp_wrap/pipe_wrap), as a -W worker receives it. */
+export interface RawListenHandle {
+  readonly fd: number;
+  listen(backlog: number): number;
+}
+
+function isRawHandle(g: GivenListener): g is RawListenHandle {
+  return !(g instanceof net.Server) && typeof (g as { listen?: unknown }).listen === 'function';
+}
+
+/**
+ * Starts listening on a given socket, synchronously: listen() errors are
+ * thrown by Node at once, and the caller parks connections before the next
+ * event-loop turn.
+ */
+function adopt(given: GivenListener, backlog: number): net.Server {
   if (given instanceof net.Server) return given;
   const server = new net.Server();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ fd: given.fd, backlog }, () => resolve());
-  });
+  server.on('error', () => undefined);
+  if (isRawHandle(given)) server.listen(given as unknown as net.ListenOptions, backlog);
+  else server.listen({ fd: given.fd, backlog });
+  if (!listenHandle(server)) throw new Error(`cannot listen on inherited socket ${given.fd}`);
   return server;
+}
+
+/**
+ * From listen() until its Listener starts, a socket's accepted connections
+ * would go to net.Server's own callback and be lost (a 'connection' event
+ * nobody listens to). Park them instead; the Listener adopts them.
+ */
+function parkUntilStarted(server: net.Server): ClientHandle[] {
+  const early: ClientHandle[] = [];
+  const h = listenHandle(server) as unknown as { onconnection: (err: number, c?: ClientHandle) => void };
+  h.onconnection = (err, c) => {
+    if (!err && c) early.push(c);
+  };
+  return early;
 }
 
 /** Builds the engine, resolves server names, binds every listener and starts accepting. */

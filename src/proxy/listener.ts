@@ -91,6 +91,14 @@ export class Listener {
     this.wake();
   }
 
+  /**
+   * Connections accepted between listen() and start() (parkUntilStarted in
+   * engine.ts): served as if accepted now, within the limits.
+   */
+  adoptEarly(clients: readonly ClientHandle[]): void {
+    for (const c of clients) this.onConnection(0, c);
+  }
+
   private onConnection(err: number, client: ClientHandle | undefined): void {
     if (err || !client) {
       this.log.warn({ errno: err }, 'accept failed, retrying later');

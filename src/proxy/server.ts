@@ -1,7 +1,8 @@
 /**
- * A server at run time: health (UP/DOWN, set by the check runner) crossed with
- * the admin state (READY/DRAIN/MAINT), user and effective weights, the slot
- * count and the server's own queue. Field names follow HAProxy's struct server
+ * A server at run time: health (UP/NOLB/DOWN, set by the check runner or the
+ * runtime API) crossed with the admin state (READY/DRAIN/MAINT), user and
+ * effective weights, the address and port it connects to, the slot count and
+ * the server's own queue. Field names follow HAProxy's struct server
  * (include/haproxy/server-t.h) where one exists.
  */
 import type { ServerAdminState, ServerConfig } from '../config/haproxy/model.js';
@@ -24,6 +25,14 @@ export type ObservedStatus = 'l4-ok' | 'l4-err' | 'http-ok' | 'http-sts' | 'http
 
 export type ServerObserver = (srv: Server, status: ObservedStatus) => void;
 
+/** What `add server` knows of a server it created (HAProxy's SRV_F_DYNAMIC). */
+export interface DynamicServer {
+  /** `id` was given (SRV_F_FORCED_ID). */
+  readonly forcedId: boolean;
+  /** `disabled` was given: the maintenance counts as the configuration's (SRV_ADMF_CMAINT). */
+  readonly disabled: boolean;
+}
+
 export class Server {
   readonly cfg: ServerConfig;
   readonly backend: Backend;
@@ -41,6 +50,12 @@ export class Server {
   readonly maxqueue: number;
 
   health: ServerHealth = 'up';
+  /**
+   * NOLB, HAProxy's SRV_ST_STOPPING (`set server health stopping`, a check's
+   * conditional pass): still up for persistent traffic, but no new
+   * load-balanced sessions. Only meaningful while the health is up.
+   */
+  stopping = false;
   admin: ServerAdminState;
   /** Weight set by the configuration or `set weight` (0–256). */
   uweight: number;
@@ -57,6 +72,18 @@ export class Server {
   downSince: number | undefined;
   /** Address to connect to when the configuration names a host: resolved once at start-up. */
   connectHost: string | undefined;
+  /**
+   * The service port (HAProxy's svc_port), changed by `set server addr … port`.
+   * With `mapPorts` (SRV_F_MAPPORTS: no port or `+N`/`-N` written) it is an
+   * offset added to the client's destination port, modulo 2^16 as HAProxy's
+   * 16-bit port arithmetic does.
+   */
+  svcPort: number;
+  mapPorts: boolean;
+  /** `set server addr` moved the server: reports show its address and port now. */
+  addrChanged = false;
+  /** Set when `add server` created it. */
+  dynamic: DynamicServer | undefined;
   /** Reason given with the last health change, for stats and logs. */
   lastReason = '';
   /** Scratch for balancers (HAProxy keeps lb positions in struct server too). */
@@ -81,11 +108,20 @@ export class Server {
     this.maxqueue = cfg.maxqueue;
     this.lastChange = now;
     if (this.admin === 'maint') this.downSince = now;
+    const a = cfg.addr;
+    const ip = a.family === 'ipv4' || a.family === 'ipv6' || a.family === 'hostname';
+    this.mapPorts = ip && (a.portOffset !== undefined || a.port === 0);
+    this.svcPort = (a.portOffset ?? a.port) & 0xffff;
+  }
+
+  /** The port to connect to for a client that reached `dstPort` (an IP server). */
+  connectPort(dstPort: number): number {
+    return this.mapPorts ? (dstPort + this.svcPort) & 0xffff : this.svcPort;
   }
 
   /** Can take new load-balanced traffic (srv_willbe_usable). */
   usable(): boolean {
-    return this.health === 'up' && this.admin !== 'maint' && this.eweight > 0;
+    return this.health === 'up' && !this.stopping && this.admin !== 'maint' && this.eweight > 0;
   }
 
   /** Up and not in maintenance: may still serve queued or persistent traffic. */
@@ -148,6 +184,7 @@ export class Server {
   status(): string {
     if (this.admin === 'maint') return 'MAINT';
     if (this.health === 'down') return 'DOWN';
+    if (this.stopping) return 'NOLB';
     if (this.admin === 'drain') return 'DRAIN';
     return this.cfg.check.enabled ? 'UP' : 'no check';
   }

@@ -157,7 +157,7 @@ describe('the "check port" + backup soft-stop pattern (architecture seed 4.2)', 
 });
 
 describe('wire.ts: NOLB and the agent maxconn', () => {
-  it('a server leaving NOLB for UP is no longer drained', async () => {
+  it('a server leaving NOLB for UP takes new sessions again', async () => {
     const { traffic, checks } = await world(['s1']);
     const stack = await startStack(
       `${DEFAULTS}frontend fe\n  bind FE\n  default_backend be\nbackend be\n` +
@@ -166,10 +166,11 @@ describe('wire.ts: NOLB and the agent maxconn', () => {
     stacks.push(stack);
     const srv = stack.server('be', 's1');
     assert.ok(stack.runner.force('be', 's1', 'health', 'stopping'));
-    assert.equal(srv.admin, 'drain');
+    assert.equal(srv.status(), 'NOLB');
+    assert.equal(srv.admin, 'ready');
     assert.equal(srv.usable(), false);
     assert.ok(stack.runner.force('be', 's1', 'health', 'up'));
-    assert.equal(srv.admin, 'ready');
+    assert.equal(srv.stopping, false);
     assert.equal(srv.usable(), true);
     assert.equal(await who(stack.port), 's1');
   });

@@ -225,8 +225,11 @@ describe('statistics page', () => {
     assert.equal(await post('b=be&action=explode&s=s1'), '/haproxy-status;st=ERRP');
     assert.equal(await post('b=zz&action=ready&s=s1'), '/haproxy-status;st=ERRP');
     assert.equal(await post('b=be&action=ready'), '/haproxy-status;st=NONE');
-    assert.equal(await post('b=be&action=hnolb&s=s1'), '/haproxy-status;st=ERRP');
     await post('b=be&action=ready&s=s1');
+    assert.equal(await post('b=be&action=hnolb&s=s1'), '/haproxy-status;st=DONE');
+    assert.equal(st.control.servers('be')[0]!.oper, 'stopping');
+    assert.equal(await post('b=be&action=hrunn&s=s1'), '/haproxy-status;st=DONE');
+    assert.equal(st.control.servers('be')[0]!.oper, 'running');
   });
 
   it('denies admin actions when stats admin does not match', async () => {
