@@ -6,14 +6,18 @@
  * interleaved, so both peers see the same machine load).
  *
  *   npx tsc -p . && sudo node bench/failover.mjs [N=20] [N_V2=N]
+ *   sudo FAILOVER_ONLY='^(proxy|sigterm) ' node bench/failover.mjs 20   (some rows only)
  *
  * One lab (src/lab/netns.ts): lb1, lb2, web1, web2, client on 198.18.0.0/24,
  * nothing routed outside. Each trial starts fresh LB processes, waits for lb1
  * MASTER and lb2 BACKUP, makes the failure, and measures from the client's
  * probe (a request to the VIP started every 10 ms, each bounded by 300 ms, so
- * a lost SYN does not blind the probe): last good answer before → first good
- * answer after. Everything in the LB namespaces is killed by PID after each
- * trial; the lab is destroyed at exit and on SIGINT/SIGTERM.
+ * a lost SYN does not blind the probe): the last good answer to a request
+ * started before the failure → the first good answer to a request started
+ * after it. Everything in the LB namespaces is killed by PID after each
+ * trial; the lab is destroyed at exit and on SIGINT/SIGTERM. A full run
+ * rewrites the "# Failover" section of RESULTS.md; a FAILOVER_ONLY run prints
+ * its rows and leaves RESULTS.md alone.
  *
  * `node bench/failover.mjs --probe HOST PORT MAX_S` is the probe itself (run in
  * the client namespace by the benchmark).
@@ -56,6 +60,17 @@ async function probeMain([host = '198.18.0.100', port = '80', maxS = '3600']) {
   process.exit(0);
 }
 
+const USAGE = `usage: sudo node bench/failover.mjs [N=20] [N_V2=N]
+
+  N     trials per scenario and peer at advert_int 0.1 (box death v3, SIGTERM, proxy death)
+  N_V2  trials of the VRRPv2 advert_int 1 box death (default N)
+
+  FAILOVER_ONLY=<regexp>  run only the rows whose "<scenario id> <peer>" matches,
+                          e.g. '^(proxy|sigterm) '; scenario ids: box-v3, sigterm, proxy, box-v2.
+                          Such a run prints its rows and does not write RESULTS.md.
+
+Needs root (network namespaces) and a build (npx tsc -p .). A full run takes about 15 minutes.`;
+
 const VIP = '198.18.0.100';
 const PROBE_MAX_S = 3 * 3600;
 
@@ -85,19 +100,33 @@ const PEERS = {
   ],
   proxy: [
     { peer: 'hapair -db (engine SIGKILLed)', mode: 'db', victim: 'engine' },
-    { peer: 'hapair -W (worker SIGKILLed)', mode: 'W', victim: 'worker' },
+    { peer: 'hapair -W (worker SIGKILLed)', mode: 'W', victim: 'workers' },
+    { peer: 'hapair -W, nbthread 2 (both workers SIGKILLed)', mode: 'W', victim: 'workers', nbthread: 2 },
     { peer: 'keepalived+haproxy, vrrp_script interval 2 weight 2 (seed)', mode: 'ka', script: 'seed' },
     { peer: 'keepalived+haproxy, vrrp_script interval 1 fall 1 weight 2', mode: 'ka', script: 'fast' },
   ],
 };
 
+/** A positive trial count from argv, or the usage and exit 2. */
+function count(arg, dflt) {
+  if (arg === undefined) return dflt;
+  const v = Number(arg);
+  if (Number.isInteger(v) && v > 0) return v;
+  console.error(`failover.mjs: bad trial count '${arg}'\n\n${USAGE}`);
+  process.exit(2);
+}
+
 async function benchMain(argv) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const n = count(argv[0], 20);
+  const nV2 = count(argv[1], n);
   if (process.getuid?.() !== 0) {
     console.error('failover.mjs needs root (network namespaces).');
     process.exit(1);
   }
-  const n = Number(argv[0] ?? 20);
-  const nV2 = Number(argv[1] ?? n);
   const { createLab } = await import(join(dist, 'src/lab/netns.js'));
   const configs = await import(join(dist, 'src/lab/configs.js'));
   const { MAIN_JS } = await import(join(dist, 'src/lab/node-process.js'));
@@ -157,6 +186,7 @@ async function benchMain(argv) {
       for (const p of PEERS[sc.kind])
         if (!only || only.test(`${sc.id} ${p.peer}`)) results.push({ sc, p, trials: [] });
     }
+    if (results.length === 0) throw new Error(`FAILOVER_ONLY=${process.env.FAILOVER_ONLY} matches no row`);
     const trialsOf = (sc) => (sc.v2 ? nV2 : n);
     const maxTrials = Math.max(n, nV2);
     for (let i = 0; i < maxTrials; i++) {
@@ -176,13 +206,17 @@ async function benchMain(argv) {
           }
         }
         r.trials.push(t);
-        const shown = t.error ? `ERROR ${t.error}` : `${t.ms} ms, ${t.failed} failed, first by ${t.by}`;
+        const shown = t.error
+          ? `ERROR ${t.error}`
+          : `${t.ms} ms, ${t.failed} failed, first by ${t.by}` +
+            (t.late ? ` (${t.late} answer(s) in flight at the failure arrived after it)` : '');
         console.log(`[${i + 1}/${trialsOf(r.sc)}] ${r.sc.id} / ${r.p.peer}: ${shown}`);
       }
     }
-    const md = report(results, { n, nV2, started });
+    const md = report(results, { n, nV2, started, only: process.env.FAILOVER_ONLY });
     console.log(`\n${md}`);
-    writeResults(md);
+    if (only) console.log('\nFAILOVER_ONLY run: RESULTS.md not written; copy the rows above.');
+    else writeResults(md);
   } finally {
     await destroy();
   }
@@ -213,6 +247,7 @@ function startBox(ctx, sc, p, box) {
     ],
     mode: 'tcp',
     checkInter: 500,
+    ...(p.nbthread ? { nbthread: p.nbthread } : {}),
   };
   // The seed's vrrp_script gives 2 points to a healthy proxy: 101/100 as in the seed, or it could never move the VIP.
   const prio = p.script ? (box.name === 'lb1' ? 101 : 100) : box.prio;
@@ -353,7 +388,7 @@ async function trial(ctx, sc, p) {
   try {
     return await runTrial(ctx, sc, p, t);
   } catch (err) {
-    if (t.t0 === undefined) err.setup = true;
+    if (!t.struck) err.setup = true;
     throw err;
   }
 }
@@ -385,37 +420,55 @@ async function runTrial(ctx, sc, p, mark) {
     act = () => process.kill(b1.main.pid, 'SIGTERM');
   } else if (p.mode === 'ka') {
     act = () => process.kill(b1.haproxy.pid, 'SIGKILL');
-  } else if (p.victim === 'worker') {
-    const [w] = await pidsMatching(ctx, ns1, /process\/worker\.js/);
-    if (!w) throw new Error('no hapair worker process found on lb1');
-    act = () => process.kill(w, 'SIGKILL');
+  } else if (p.victim === 'workers') {
+    // Every proxy worker at once; the master and the VRRP process live on.
+    const workers = await pidsMatching(ctx, ns1, /process\/worker\.js/);
+    if (workers.length !== (p.nbthread ?? 1))
+      throw new Error(`lb1 has ${workers.length} hapair worker processes, expected ${p.nbthread ?? 1}`);
+    act = () => {
+      for (const w of workers) process.kill(w, 'SIGKILL');
+    };
   } else {
     act = () => process.kill(b1.main.pid, 'SIGKILL');
   }
   // A random phase against the advert timer (and the vrrp_script timer), so trials sample it evenly.
   await sleep(Math.random() * 1000 * Math.max(sc.adv, p.script === 'seed' ? 2 : p.script ? 1 : 0));
-  const t0 = Date.now();
-  mark.t0 = t0;
+  mark.struck = true;
   await act();
+  // Taken once the failure is made (signals sent, link down): a request started
+  // later certainly met it, even if the OS paused this process between the two.
+  const t0 = Date.now();
   const bound = sc.adv * 1000 * 6 + 8000;
-  await waitUntil('the client to be served again', () => probes.some((r) => r.ok && r.w > t0), bound);
+  await waitUntil('the client to be served again', () => probes.some((r) => r.ok && r.s > t0), bound);
   await sleep(350);
   return measure(probes, t0, boxes);
 }
 
-/** Last good answer before t0 → first good answer after; failures started in between (or in flight at t0). */
+/**
+ * The client-observed outage of one failure at t0: the last good answer to a
+ * request started at or before t0 → the first good answer to a request
+ * started after it (answer completion times). An answer already on its way
+ * at t0 (the dead proxy had written it) ends the "before" side but never the
+ * outage: it says nothing about who serves the client after the failure.
+ * `failed` = failed requests started from 300 ms before t0 up to the first
+ * good answer; `late` = good answers started before t0 that completed after it.
+ */
 function measure(probes, t0, boxes) {
   let last;
   let first;
+  let late = 0;
   for (const r of probes) {
     if (!r.ok) continue;
-    if (r.w <= t0 && (!last || r.w > last.w)) last = r;
-    if (r.w > t0 && (!first || r.w < first.w)) first = r;
+    if (r.s <= t0) {
+      if (!last || r.w > last.w) last = r;
+      if (r.w > t0) late++;
+    } else if (!first || r.w < first.w) first = r;
   }
   if (!last || !first) throw new Error('no good answer before or after the failure');
   const failed = probes.filter((r) => !r.ok && r.s >= t0 - 300 && r.s <= first.w).length;
   const by = boxes.find((b) => first.body.includes(`via ${b.node.ipv4}`))?.name ?? '?';
-  return { ms: first.w - last.w, failed, by };
+  // A slow answer from before t0 may end after a fast one from after it: no gap at all.
+  return { ms: Math.max(0, first.w - last.w), failed, by, late };
 }
 
 function pct(sorted, q) {
@@ -445,11 +498,12 @@ function stats(trials) {
   };
 }
 
-function report(results, { n, nV2, started }) {
+function report(results, { n, nV2, started, only }) {
+  const env = only ? `FAILOVER_ONLY='${only}' ` : '';
   const lines = [
     '# Failover',
     '',
-    `Generated by \`node bench/failover.mjs ${n} ${nV2}\` on ${started.toISOString()}; ${n} trials per`,
+    `Generated by \`${env}node bench/failover.mjs ${n} ${nV2}\` on ${started.toISOString()}; ${n} trials per`,
     `scenario at advert_int 0.1, ${nV2} for the VRRPv2 box death. Machine: ${cpus().length} CPUs, node ${process.version}.`,
     '',
     'Setup: one namespace lab (lb1, lb2, web1, web2, client on one bridge, 198.18.0.0/24). Both peers',
@@ -460,16 +514,19 @@ function report(results, { n, nV2, started }) {
     '`-db` on each LB. Trials are interleaved (trial i of every scenario and peer, then i+1), with',
     'fresh LB processes every trial and a random delay (uniform over one advert_int, or over the',
     'vrrp_script interval) before the failure, so its phase against the timers is sampled evenly. The client starts a request to the VIP every 10 ms (new TCP',
-    'connection, HTTP/1.0, 300 ms timeout, up to 40 in flight). Outage = last good answer before the',
-    'failure → first good answer after it (answer completion times); failed = requests that failed',
-    'and were started between 300 ms before the failure and the first good answer.',
+    'connection, HTTP/1.0, 300 ms timeout, up to 40 in flight). Outage = last good answer to a request',
+    'started before the failure → first good answer to a request started after it (answer completion',
+    'times; the failure time is read once the signals are sent and the link is down): an answer the',
+    'dead proxy had already written, arriving after the failure, never ends the outage. Failed =',
+    'requests that failed and were started between 300 ms before the failure and the first good answer.',
     '',
     'Failures: **box death** = every process in lb1 SIGSTOPped then SIGKILLed, and lb1 eth0 set down,',
     'at the same instant. **SIGTERM** = SIGTERM to lb1 hapair / lb1 keepalived (haproxy keeps running).',
     '**proxy death** = hapair `-db`: the proxy engine (main) process SIGKILLed; its VRRP process sees',
-    'the IPC disconnect, marks the proxy down and leaves with a priority 0 advert. hapair `-W`: the one',
-    'proxy worker SIGKILLed, master and VRRP process alive; the native tracker lowers the priority',
-    '(weight 0 = FAULT) and the master restarts the worker after 200 ms. keepalived: haproxy SIGKILLed;',
+    'the IPC disconnect, marks the proxy down and leaves with a priority 0 advert. hapair `-W`: every',
+    'proxy worker SIGKILLed at once (the one worker, or both with `nbthread 2`), master and VRRP process',
+    'alive; the master tells the native tracker at the first worker exit (weight 0 = FAULT, priority 0',
+    'advert) and restarts the workers after 200 ms. keepalived: haproxy SIGKILLed;',
     "the seed's `vrrp_script` with priorities 101/100 (weight 2), as `kill -0 <this box's haproxy pid>`",
     "because `killall -0 haproxy` also sees the other LB's haproxy (the namespaces share one PID",
     'namespace) and would never fail; seed timing (interval 2) and a faster variant (interval 1, fall 1).',

@@ -34,6 +34,8 @@ export interface PairSpec {
   readonly mode: 'tcp' | 'http';
   /** Health-check interval (ms). */
   readonly checkInter: number;
+  /** `nbthread`: the number of proxy workers under `-W` (hapair's threads are processes). */
+  readonly nbthread?: number;
 }
 
 export function haproxyCfg(spec: PairSpec, node: PairNode): string {
@@ -43,7 +45,7 @@ export function haproxyCfg(spec: PairSpec, node: PairNode): string {
   return `# hapair HA pair: ${node.name}
 global
     maxconn 4096
-${node.statsSocket ? `    stats socket ${node.statsSocket} mode 600 level admin\n` : ''}
+${spec.nbthread !== undefined ? `    nbthread ${spec.nbthread}\n` : ''}${node.statsSocket ? `    stats socket ${node.statsSocket} mode 600 level admin\n` : ''}
 defaults
     mode ${spec.mode}
     timeout connect 2s

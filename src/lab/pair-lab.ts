@@ -18,7 +18,9 @@ import { NodeProcess } from './node-process.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface ProbeRecord {
-  /** Wall-clock ms. */
+  /** ms since the probe started, taken when the request started. */
+  readonly t: number;
+  /** Wall-clock ms when the request ended (answer, error or timeout). */
   readonly w: number;
   readonly ok: boolean;
   readonly body?: string;
@@ -29,6 +31,10 @@ export interface PairLabOptions {
   readonly version: 2 | 3;
   readonly advertInt: number;
   readonly nopreempt?: boolean;
+  /** Run both nodes as master-worker (`-W`). */
+  readonly masterWorker?: boolean;
+  /** `nbthread` in haproxy.cfg: the proxy workers per node under `-W`. */
+  readonly nbthread?: number;
   readonly probeIntervalMs?: number;
   readonly onLog?: (node: string, rec: Record<string, unknown>) => void;
 }
@@ -77,6 +83,7 @@ export class PairLab {
         mode: 'tcp',
         checkInter: 500,
         ...(opts.nopreempt ? { nopreempt: true } : {}),
+        ...(opts.nbthread !== undefined ? { nbthread: opts.nbthread } : {}),
       };
       const pair: PairNode[] = [
         {
@@ -108,6 +115,7 @@ export class PairLab {
           haproxyCfg: join(dir, `${n.name}.cfg`),
           keepalivedConf: join(dir, `${n.name}.conf`),
           netns: i === 0 ? n1.ns : n2.ns,
+          ...(opts.masterWorker ? { masterWorker: true } : {}),
           ...(opts.onLog ? { onLog: (rec: Record<string, unknown>) => opts.onLog!(n.name, rec) } : {}),
         });
       }) as [NodeProcess, NodeProcess];
@@ -146,23 +154,43 @@ export class PairLab {
     this.probeProc?.kill('SIGTERM');
   }
 
-  /** Client-observed outage around `at`: last good answer before → first good answer after. */
+  /**
+   * Client-observed outage around `at` (wall-clock ms): the last good answer
+   * to a request started at or before `at` → the first good answer to a request
+   * started after it, in answer times. An answer already on its way when the
+   * failure struck never ends the outage (it says nothing about who serves
+   * the client afterwards); a request whose start cannot be placed on one
+   * side of `at` (probeStarts) bounds neither side. `failed` counts the
+   * failed requests in between.
+   */
   outage(at: number): {
     lastOk: number | undefined;
     firstOk: number | undefined;
+    /** The first good answer after `at` (the backend and the LB it came through). */
+    firstBody: string | undefined;
     ms: number | undefined;
     failed: number;
   } {
-    const before = this.probes.filter((p) => p.w <= at && p.ok).at(-1);
-    const after = this.probes.find((p) => p.w > at && p.ok);
-    const failed = this.probes.filter(
-      (p) => !p.ok && p.w >= (before?.w ?? at) && p.w <= (after?.w ?? Number.MAX_SAFE_INTEGER),
-    ).length;
+    const starts = probeStarts(this.probes);
+    let iBefore = -1;
+    let iAfter = -1;
+    for (const [i, p] of this.probes.entries()) {
+      if (!p.ok) continue;
+      if (starts[i]!.latest <= at) iBefore = i;
+      else if (starts[i]!.earliest > at) {
+        iAfter = i;
+        break;
+      }
+    }
+    const before = this.probes[iBefore];
+    const after = this.probes[iAfter];
+    const between = this.probes.slice(iBefore + 1, after ? iAfter : undefined);
     return {
       lastOk: before?.w,
       firstOk: after?.w,
+      firstBody: after?.body,
       ms: before && after ? after.w - before.w : undefined,
-      failed,
+      failed: between.filter((p) => !p.ok).length,
     };
   }
 
@@ -172,6 +200,32 @@ export class PairLab {
     await this.lab.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Slack for probe-main.ts rounding `t` to the ms and Date.now() truncating `w`. */
+const ROUNDING_MS = 2;
+
+/**
+ * Bounds on the wall-clock start of each probe request. probe-main.ts prints
+ * `t` (ms since the probe began, taken at the request's start) and `w` (wall
+ * clock at its end), so the probe's beginning in wall-clock time, O, puts
+ * request i at O + t[i]. O is bounded from both sides: a request ends after
+ * it starts (O ≤ w[i] − t[i] for every i), and the probe sends one request
+ * at a time (O ≥ w[i−1] − t[i]: a request starts after the previous one
+ * ended). A request taking no time or one following a timeout without a pause
+ * makes either bound tight; the two are a few ms apart on the lab's bridge.
+ */
+function probeStarts(probes: readonly ProbeRecord[]): { earliest: number; latest: number }[] {
+  let hi = Number.POSITIVE_INFINITY;
+  let lo = Number.NEGATIVE_INFINITY;
+  for (const [i, p] of probes.entries()) {
+    hi = Math.min(hi, p.w - p.t);
+    if (i > 0) lo = Math.max(lo, probes[i - 1]!.w - p.t);
+  }
+  return probes.map((p, i) => ({
+    earliest: Math.max(p.t + lo - ROUNDING_MS, i > 0 ? probes[i - 1]!.w : Number.NEGATIVE_INFINITY),
+    latest: p.t + hi + ROUNDING_MS,
+  }));
 }
 
 function waitReady(p: ChildProcess): Promise<void> {

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { PairLab } from '../../src/lab/pair-lab.js';
+import { PairLab, type PairLabOptions } from '../../src/lab/pair-lab.js';
+import { AddressMonitor } from './lab-observers.js';
 import { skipUnlessRoot } from './root.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,8 +17,12 @@ const destroyAll = async () => {
 };
 after(destroyAll);
 
-async function upPair(version: 2 | 3, advertInt: number, nopreempt = false): Promise<PairLab> {
-  const pl = await PairLab.create({ version, advertInt, nopreempt });
+async function upPair(
+  version: 2 | 3,
+  advertInt: number,
+  more: Omit<PairLabOptions, 'version' | 'advertInt'> = {},
+): Promise<PairLab> {
+  const pl = await PairLab.create({ version, advertInt, ...more });
   labs.push(pl);
   pl.startNodes();
   await pl.nodes[0].waitFor('MASTER', 15_000);
@@ -34,6 +39,14 @@ async function vipHolders(pl: PairLab): Promise<string[]> {
     if (r.stdout.includes('198.18.0.100/')) holders.push(`lb${i + 1}`);
   }
   return holders;
+}
+
+/** The client's answers around `at`: "ms after `at` (answer end): body or error". */
+function answers(pl: PairLab, at: number, ms = 1000): string {
+  return pl.probes
+    .filter((p) => p.w > at - 50 && p.w < at + ms)
+    .map((p) => `${p.w - at}: ${p.ok ? p.body : p.error}`)
+    .join(', ');
 }
 
 function report(name: string, o: ReturnType<PairLab['outage']>): void {
@@ -92,6 +105,95 @@ describe('HA pair lab', { concurrency: false }, () => {
     const o = pl.outage(t0);
     report('SIGKILL proxy process', o);
     assert.ok(o.firstOk !== undefined && o.firstOk - t0 < 2000);
+  });
+
+  it('every proxy worker of the master SIGKILLed (-W, nbthread 2), VRRP alive: lb2 serves within 1 s; the restarted workers preempt back', async (t) => {
+    if (skipUnlessRoot(t)) return;
+    // What lb1's VRRP process is told about its proxy (master.ts reportHealth → "proxy tracker: …").
+    const tracker: { at: number; msg: string }[] = [];
+    const pl = await upPair(3, 0.1, {
+      masterWorker: true,
+      nbthread: 2,
+      onLog: (node, rec) => {
+        if (node === 'lb1' && String(rec.msg).startsWith('proxy tracker'))
+          tracker.push({ at: performance.now(), msg: String(rec.msg) });
+      },
+    });
+    const [lb1, lb2] = pl.nodes;
+    const vipOnLb2 = await AddressMonitor.start(pl.lab, pl.lbNs[1]);
+    const serving = lb1.workerPids;
+    assert.equal(serving.length, 2, `lb1 serves with nbthread 2 workers (${serving.join(', ')})`);
+    const victims = lb1.signalWorkers('SIGKILL');
+    // Taken once the signals are sent: a request started later certainly found the workers dead.
+    const t0 = Date.now();
+    const killAt = performance.now();
+    assert.deepEqual(victims.sort(), serving.sort(), 'every worker of lb1 killed');
+    assert.ok(!victims.includes(lb1.pid!), 'the master is not a victim');
+
+    const fault = await lb1.waitFor('FAULT', 2000, killAt);
+    const took = await lb2.waitFor('MASTER', 2000, killAt);
+    const restarted = await lb1.waitWorkersReady(2, killAt, 10_000);
+    const back = await lb1.waitFor('MASTER', 10_000, killAt);
+    await lb2.waitFor('BACKUP', 3000, killAt);
+    await sleep(1000);
+    const events: [number, string][] = [
+      ...tracker.map((x): [number, string] => [x.at, `lb1 ${x.msg}`]),
+      ...[lb1, lb2].flatMap((n) =>
+        n.transitions.map((x): [number, string] => [x.at, `${n.name} → ${x.to}: ${x.reason}`]),
+      ),
+      ...restarted.map((w): [number, string] => [w.at, `lb1 worker ${w.index} ready (pid ${w.pid})`]),
+    ];
+    const story = events
+      .filter(([when]) => when > killAt)
+      .sort((a, b) => a[0] - b[0])
+      .map(([when, what]) => `${Math.round(when - killAt)} ms ${what}`)
+      .join('\n');
+    process.stderr.write(`# lab -W workers SIGKILLed:\n${story.replace(/^/gm, '#   ')}\n`);
+
+    // The master tells the tracker when a worker dies, not when its replacement
+    // (200 ms later, then Node's start-up) is ready: lb1 hands over in that gap
+    // (FAULT: priority 0 advert).
+    const firstRestart = Math.min(...restarted.map((w) => w.at));
+    const unhealthy = tracker.find((x) => x.at > killAt && /unhealthy \(\d\/2 workers serving\)/.test(x.msg));
+    assert.ok(
+      unhealthy && unhealthy.at < firstRestart,
+      `the gap is reported before a worker is back\n${story}`,
+    );
+    assert.ok(fault!.at < firstRestart && fault!.at - killAt < 1000, story);
+    assert.ok(
+      took!.at - killAt < 1000,
+      `lb2 MASTER ${Math.round(took!.at - killAt)} ms after the kill\n${story}`,
+    );
+    const vipAdded = vipOnLb2.added('198.18.0.100', t0);
+    assert.ok(
+      vipAdded !== undefined && vipAdded - t0 < 1000,
+      `VIP on lb2 ${vipAdded! - t0} ms after the kill`,
+    );
+
+    // The client: served by lb2 (the web servers see it as 198.18.0.2) within 1 s.
+    const o = pl.outage(t0);
+    report('-W workers SIGKILLed', o);
+    assert.match(o.firstBody ?? '', /via 198\.18\.0\.2$/, `first answer after the kill: ${answers(pl, t0)}`);
+    assert.ok(
+      o.firstOk !== undefined && o.firstOk - t0 < 1000,
+      `served ${o.firstOk! - t0} ms after the kill`,
+    );
+    assert.ok(o.ms !== undefined && o.ms < 1000, `outage ${o.ms} ms`);
+
+    // Preemption: lb1 is master again only once both restarted workers serve.
+    assert.ok(
+      restarted.every((w) => !victims.includes(w.pid)),
+      story,
+    );
+    assert.ok(Math.max(...restarted.map((w) => w.at)) < back!.at, story);
+    assert.ok(
+      tracker.some((x) => x.at > killAt && x.msg.includes('healthy (all workers serving)')),
+      story,
+    );
+    assert.equal(lb1.state, 'MASTER');
+    assert.equal(lb2.state, 'BACKUP');
+    assert.deepEqual(await vipHolders(pl), ['lb1']);
+    assert.match(pl.probes.at(-1)?.body ?? '', /via 198\.18\.0\.1$/);
   });
 
   it('link down on the master: FAULT and takeover; link up: the master preempts back', async (t) => {
