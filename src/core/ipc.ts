@@ -1,5 +1,5 @@
 import type { HaproxyConfig } from '../config/haproxy/model.js';
-import type { VrrpCommand, VrrpView } from '../ops/types.js';
+import type { CliLevel, VrrpCommand, VrrpView } from '../ops/types.js';
 import type { ObservedStatus } from '../proxy/server.js';
 
 /**
@@ -93,6 +93,8 @@ export type ToWorker =
       readonly server: string;
       readonly maxconn: number;
     }
+  /** A runtime API command worker 0 ran, for this worker's engine too. */
+  | { readonly type: 'cli-apply'; readonly args: readonly string[]; readonly level: CliLevel }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'stop'; readonly grace: number };
@@ -112,6 +114,8 @@ export type ObservedEvent = readonly [string, string, ObservedStatus];
 /** Proxy worker → master. */
 export type FromWorker =
   | { readonly type: 'ready' }
+  /** Worker 0 ran a state-changing runtime command: the other workers must too. */
+  | { readonly type: 'cli-replicate'; readonly args: readonly string[]; readonly level: CliLevel }
   /** Passive health: the outcomes seen since the last message, in order. */
   | { readonly type: 'observed'; readonly events: readonly ObservedEvent[] }
   | { readonly type: 'servers-state'; readonly id: number; readonly text: string }

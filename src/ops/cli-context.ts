@@ -8,6 +8,7 @@
 import type { CliCommand, CliContext } from './cli-registry.js';
 import type { InfoFields } from './info.js';
 import type {
+  CliLevel,
   ControlResult,
   FrontendView,
   ProxyControl,
@@ -27,6 +28,23 @@ export interface RuntimeDeps {
   readonly cliSessions: () => SessionView[];
   /** Closes one of them by its `show sess` id; false when there is none. */
   readonly killCliSession: (id: number) => boolean;
+  /**
+   * Master-worker: hands a state-changing command to the other workers, which
+   * run it on their own engines (replicated() says which commands).
+   */
+  readonly replicate?: (args: readonly string[], level: CliLevel) => void;
+}
+
+/**
+ * Commands that change the proxies' state, which every worker of a -W
+ * master must run: HAProxy's threads share that state. Not `set vrrp` (one
+ * VRRP process), not `shutdown session <id>` (ids are per worker).
+ */
+export function replicated(args: readonly string[]): boolean {
+  const [verb, noun] = args;
+  if (verb === 'set') return noun !== 'vrrp';
+  if (verb === 'shutdown') return noun === 'sessions';
+  return verb === 'enable' || verb === 'disable' || verb === 'add' || verb === 'del' || verb === 'clear';
 }
 
 export interface RuntimeContext extends CliContext {

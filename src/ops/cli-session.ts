@@ -10,7 +10,7 @@
 import type net from 'node:net';
 import type { Logger } from '../core/logger.js';
 import { runCommand } from './cli-commands.js';
-import type { RuntimeContext, RuntimeDeps } from './cli-context.js';
+import { type RuntimeContext, type RuntimeDeps, replicated } from './cli-context.js';
 import { cutRequest, splitWords } from './cli-line.js';
 import type { CliLevel } from './types.js';
 
@@ -80,7 +80,10 @@ export class CliSession {
     }
     let out = '';
     if (args[0] === 'prompt') this.interactive = !this.interactive;
-    else out = await runCommand(args, this.ctx, this.log);
+    else {
+      out = await runCommand(args, this.ctx, this.log);
+      if (this.ctx.deps.replicate && replicated(args)) this.ctx.deps.replicate(args, this.ctx.level);
+    }
     if (this.sock.writable) this.sock.write(out + (this.interactive ? '\n> ' : '\n'));
   }
 }

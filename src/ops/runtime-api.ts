@@ -27,6 +27,8 @@ export interface RuntimeApiOptions {
   readonly control: ProxyControl;
   readonly vrrpStatus?: VrrpStatusSource;
   readonly vrrpControl?: VrrpController;
+  /** Master-worker: state-changing commands for the other workers (RuntimeDeps.replicate). */
+  readonly replicate?: RuntimeDeps['replicate'];
   readonly log: Logger;
   readonly info: () => InfoFields;
   /** Override `stats timeout` (ms) and `stats maxconn`, read from control.config.global otherwise. */
@@ -98,6 +100,7 @@ class ConnectionPool {
       },
       ...(opts.vrrpStatus ? { vrrpStatus: opts.vrrpStatus } : {}),
       ...(opts.vrrpControl ? { vrrpControl: opts.vrrpControl } : {}),
+      ...(opts.replicate ? { replicate: opts.replicate } : {}),
     };
   }
 

@@ -212,6 +212,10 @@ export class Master {
         w.ready = true;
         this.opts.log.info({ workerPid: proc.pid, worker: index, gen }, 'worker ready');
         this.reportHealth();
+      } else if (m.type === 'cli-replicate') {
+        for (const o of this.workers)
+          if (o !== w && o.gen === gen && o.proc.connected)
+            o.proc.send({ type: 'cli-apply', args: m.args, level: m.level } satisfies ToWorker);
       } else if (m.type === 'observed') {
         // Only the running generation's traffic counts: the runner is that generation's.
         if (gen === this.gen) this.observed(m.events);

@@ -13,12 +13,14 @@ import { processInfo } from '../cli/runtime.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { FromWorker, ObservedEvent, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
+import { runCommand } from '../ops/cli-commands.js';
+import type { RuntimeDeps } from '../ops/cli-context.js';
 import { engineControl } from '../ops/engine-control.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
 import { configDisabled, renderServersState } from '../ops/servers-state.js';
 import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
-import type { ProxyControl } from '../ops/types.js';
+import type { CliLevel, ProxyControl } from '../ops/types.js';
 import { type ProxyEngine, type RawListenHandle, startProxyEngine } from '../proxy/engine.js';
 import { dropPrivileges } from './privileges.js';
 
@@ -88,10 +90,17 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
     if ((cfg.global.nbthread || 1) > 1) {
       log.warn('stats socket: served by worker 0; with nbthread > 1 its counters cover that worker only');
     }
+    const nb = cfg.global.nbthread || 1;
     await startRuntimeApi({
       sockets: cfg.global.statsSockets,
       control,
       log,
+      ...(nb > 1
+        ? {
+            replicate: (a: readonly string[], level: CliLevel) =>
+              send({ type: 'cli-replicate', args: a, level }),
+          }
+        : {}),
       info: processInfo(cfg.global, control, cfg.global.nbthread || 1),
     });
   }
@@ -102,6 +111,20 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
   // reload); the workers drop to user/group once their sockets are in hand.
   dropPrivileges(cfg, log);
   send({ type: 'ready' });
+}
+
+/** Runs a state-changing command worker 0 answered on the stats socket; the answer is its. */
+async function applyCommand(args: readonly string[], level: CliLevel): Promise<void> {
+  if (!control || !engine) return;
+  const c = control;
+  const deps: RuntimeDeps = {
+    control: c,
+    info: processInfo(c.config.global, c, c.config.global.nbthread || 1),
+    cliSessions: () => [],
+    killCliSession: () => false,
+  };
+  const out = await runCommand(args, { level, deps }, log);
+  log.debug({ command: args.join(' '), answer: out.trim() }, 'runtime command applied from worker 0');
 }
 
 /** Margin after the grace period before a worker that has not drained exits anyway. */
@@ -151,6 +174,9 @@ process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
         const text = renderServersState(control.servers(), configDisabled(control.config));
         send({ type: 'servers-state', id: m.id, text });
       }
+      break;
+    case 'cli-apply':
+      void applyCommand(m.args, m.level);
       break;
     case 'pause':
       engine?.pauseListeners();

@@ -2,7 +2,8 @@
  * Runtime server state survives a master-worker reload: `set server … state
  * maint` and `set server … weight` sent to the stats socket are still in
  * force after `kill -USR2`, without any server-state file (the master hands
- * the old worker's `show servers state` to the new workers).
+ * the old worker's `show servers state` to the new workers), and reach
+ * every worker at once (worker 0 hands them to the others through the master).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -146,6 +147,22 @@ after(async () => {
   }
   for (const b of backends) b.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+it('state-changing commands on the stats socket reach every worker at once, not only worker 0', async () => {
+  assert.equal((await cli('set server be/s3 state maint')).trim(), '');
+  await sleep(100);
+  // 60 new connections, which the kernel spreads over both workers.
+  const off = await traffic(60);
+  assert.equal(off.s3, undefined, JSON.stringify(off));
+  assert.equal((await cli('disable server be/s2')).trim(), '');
+  await sleep(100);
+  assert.deepEqual(await traffic(20), { s1: 20 });
+  assert.equal((await cli('enable server be/s2')).trim(), '');
+  assert.equal((await cli('set server be/s3 state ready')).trim(), '');
+  await sleep(100);
+  const on = await traffic(60);
+  assert.ok((on.s2 ?? 0) > 0 && (on.s3 ?? 0) > 0, JSON.stringify(on));
 });
 
 it('maintenance and weight set on the stats socket survive SIGUSR2', async () => {
