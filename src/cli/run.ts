@@ -17,6 +17,7 @@ import { ConfigErrors } from '../core/errors.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { RuntimeApi } from '../ops/runtime-api.js';
+import { loadServerStateFiles, type StateFileReport } from '../ops/server-state-file.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import { applyCpuMap } from '../process/cpu-map.js';
 import { Master } from '../process/master.js';
@@ -183,12 +184,25 @@ export async function runMain(opts: RunOptions): Promise<void> {
       const adminProblems = statsAdminProblems(cfgs.ha.proxies);
       if (adminProblems.length > 0) throw new ConfigErrors(adminProblems);
       const ha = cfgs.ha;
+      let saved: StateFileReport | undefined;
       engine = await takeOverPorts(opts, log, () =>
-        startProxyEngine(ha, { log, statsHandler: stats.handler, logSink: trafficLogSink(senders, log) }),
+        startProxyEngine(ha, {
+          log,
+          statsHandler: stats.handler,
+          logSink: trafficLogSink(senders, log),
+          beforeServing: (e) => {
+            saved = loadServerStateFiles(ha, e, log);
+          },
+        }),
       );
       checks = startHealthChecks(cfgs.ha, engine, log, (l) =>
         senders.get(l.backend)?.send(l.message, l.level),
       );
+      // Servers saved stopped start down; their checks must agree, or `rise` never brings them back.
+      for (const name of saved?.stopped ?? []) {
+        const [be, srv] = name.split('/') as [string, string];
+        checks.force(be, srv, 'health', 'down');
+      }
       runtime = await startRuntime(cfgs.ha, engine, checks, () => vrrp, log);
       stats.attach(
         engine,

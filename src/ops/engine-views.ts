@@ -42,11 +42,6 @@ function checkView(
   };
 }
 
-/** The engine does not keep whether an id was written: one off the declaration-order number must have been. */
-function forced(id: number, position: number): boolean {
-  return id !== position + 1;
-}
-
 export interface ViewInputs {
   readonly now: number;
   readonly checks: CheckStatusSource | undefined;
@@ -89,8 +84,8 @@ export function serverView(s: Server, inp: ViewInputs): ServerView {
     servedMax: s.counters.smax,
     queued: s.queue.length,
     ssl: s.cfg.ssl !== undefined,
-    forcedId: forced(s.id, s.index),
-    backendForcedId: forced(s.backend.id, inp.backendPosition),
+    forcedId: s.cfg.idForced === true,
+    backendForcedId: s.backend.cfg.idForced === true,
     rise: s.cfg.check.rise,
     ...(cs?.check
       ? { check: checkView(cs.check, !cs.check.disabled, paused, s.cfg.check.port, s.cfg.check.addr) }

@@ -125,6 +125,12 @@ export function parseServersState(text: string): ParsedServersState {
 export interface ApplyOptions {
   /** Address-literal servers whose `srv_addr` may be restored (their configured address is unchanged). */
   readonly keepAddr?: (backend: string, server: string) => boolean;
+  /**
+   * Start down the servers saved stopped (default true). Only where the
+   * health-check runner can be told the same (stoppedServers()): one that
+   * believes the server up never reports it up again.
+   */
+  readonly restoreStopped?: boolean;
 }
 
 export interface ApplyReport {
@@ -160,7 +166,8 @@ function restoredAdmin(srv: Server, st: ServerStateLine): Server['admin'] {
 function applyLine(engine: ProxyEngine, srv: Server, st: ServerStateLine, opts: ApplyOptions): string[] {
   const be = srv.backend.name;
   const warnings: string[] = [];
-  if (savedStopped(st)) engine.setServerHealth(be, srv.name, false, 'restored from server state');
+  if (opts.restoreStopped !== false && savedStopped(st))
+    engine.setServerHealth(be, srv.name, false, 'restored from server state');
   const admin = restoredAdmin(srv, st);
   if (admin !== srv.admin) engine.setServerAdminState(be, srv.name, admin);
   if (st.iweight === srv.cfg.weight && st.uweight !== srv.uweight) {

@@ -2,9 +2,8 @@
  * Global settings that act on the process itself: `user`/`group`/`uid`/`gid`
  * (dropped once every socket is bound and the VRRP process, which needs root
  * for raw sockets and `ip`, has started), `ulimit-n` (checked: Node cannot
- * raise a limit, so a lower one is an error naming the fix), `chroot` (not
- * doable for a Node.js process that loads modules lazily: refused), and
- * `server-state-file` (not supported yet: refused, never ignored).
+ * raise a limit, so a lower one is an error naming the fix) and `chroot`
+ * (not doable for a Node.js process that loads modules lazily: refused).
  */
 import { readFileSync } from 'node:fs';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
@@ -36,16 +35,6 @@ export function checkProcessSettings(cfg: HaproxyConfig): void {
         GLOBAL_LOC(cfg),
         'chroot',
         'a Node.js process cannot chroot after start; use systemd RootDirectory= or a container',
-      ),
-    );
-  }
-  if (g.serverStateFile !== undefined) {
-    errors.push(
-      new ConfigError(
-        ConfigCode.Unsupported,
-        GLOBAL_LOC(cfg),
-        'server-state-file',
-        'not supported by hapair yet',
       ),
     );
   }

@@ -17,6 +17,7 @@ import { runCommand } from '../ops/cli-commands.js';
 import type { RuntimeDeps } from '../ops/cli-context.js';
 import { engineControl } from '../ops/engine-control.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
+import { loadServerStateFiles } from '../ops/server-state-file.js';
 import { configDisabled, renderServersState } from '../ops/servers-state.js';
 import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
@@ -78,9 +79,14 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
     listenerHandles: handles,
     logSink: trafficLogSink(senders, log),
     // Observed from the first connection on, and on the handed-over state.
+    // A reload's handover is fresher than any state file; without one (the
+    // first start), the configured files apply. The check runner is the
+    // master's, which cannot be told here of servers saved stopped: those
+    // start as configured and the checks judge them.
     beforeServing: (e) => {
       reportObservedTraffic(cfg, e);
       if (state) restore(e, state);
+      else loadServerStateFiles(cfg, e, log, { restoreStopped: false });
     },
   });
   control = engineControl(engine);

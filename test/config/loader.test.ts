@@ -167,13 +167,15 @@ describe('resolution after parsing', () => {
         'backend c',
       ].join('\n'),
     );
+    // HAProxy 2.6: every item moves the counter on, forced ids included
+    // (measured; test/config/proxy-ids.test.ts).
     assert.deepEqual(
       c.proxies.map((p) => p.id),
-      [2, 1, 3],
+      [2, 3, 4],
     );
     assert.deepEqual(
       px(c, 'a').servers.map((s) => s.id),
-      [2, 1, 3],
+      [2, 1, 4],
     );
   });
 

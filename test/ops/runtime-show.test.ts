@@ -96,9 +96,9 @@ describe('show commands', () => {
 
   it('show stat typed prints one line per non-empty cell', async () => {
     const out = await cmd('show stat -1 4 1 typed');
-    assert.match(out, /^S\.2\.1\.0\.pxname\.1:KNS:str:be$/m);
-    assert.match(out, /^S\.2\.1\.17\.status\.1:SGP:str:no check$/m);
-    assert.match(out, /^S\.2\.1\.55\.lastsess\.1:MAP:s32:/m);
+    assert.match(out, /^S\.3\.1\.0\.pxname\.1:KNS:str:be$/m);
+    assert.match(out, /^S\.3\.1\.17\.status\.1:SGP:str:no check$/m);
+    assert.match(out, /^S\.3\.1\.55\.lastsess\.1:MAP:s32:/m);
     assert.doesNotMatch(out, /\.tracked\./);
   });
 
@@ -114,7 +114,7 @@ describe('show commands', () => {
     }[][];
     assert.equal(objs.length, 5);
     const s1 = objs.find((o) => o.some((f) => f.field.name === 'svname' && f.value.value === 's1'))!;
-    assert.ok(s1.every((f) => f.objType === 'Server' && f.proxyId === 2 && f.id === 1));
+    assert.ok(s1.every((f) => f.objType === 'Server' && f.proxyId === 3 && f.id === 1));
     assert.deepEqual(s1.find((f) => f.field.name === 'weight')?.value, { type: 'u32', value: 1 });
   });
 
@@ -129,7 +129,7 @@ describe('show commands', () => {
   it('show servers state <backend> and unknown backends', async () => {
     const out = await cmd('show servers state be');
     assert.ok(out.startsWith('1\n# be_id be_name srv_id srv_name srv_addr srv_op_state'));
-    assert.match(out, /^2 be 3 s3 127\.0\.0\.1 0 5 5 5 \d+ 1 0 0 8 0 0 0 - \d+ - 0 0 - - 0$/m);
+    assert.match(out, /^3 be 3 s3 127\.0\.0\.1 0 5 5 5 \d+ 1 0 0 8 0 0 0 - \d+ - 0 0 - - 0$/m);
     assert.equal(await cmd('show servers state zz'), "Can't find backend.\n\n");
   });
 
@@ -140,7 +140,7 @@ describe('show commands', () => {
       lines[0],
       '# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[1]',
     );
-    assert.match(lines[1]!, /^be\/s1 2\/1 127\.0\.0\.1 \d+ - 0 0 [01] 0 0 0 0 0 0$/);
+    assert.match(lines[1]!, /^be\/s1 3\/1 127\.0\.0\.1 \d+ - 0 0 [01] 0 0 0 0 0 0$/);
     assert.equal(lines.length, 6);
   });
 });

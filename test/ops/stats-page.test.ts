@@ -186,7 +186,7 @@ describe('statistics page', () => {
     const r = await request(port, '/haproxy-status', {
       method: 'POST',
       auth: AUTH,
-      body: 's=s1&s=s2&action=maint&b=%232',
+      body: 's=s1&s=s2&action=maint&b=%233',
     });
     assert.equal(r.status, 303);
     assert.equal(r.headers.location, '/haproxy-status;st=DONE');
@@ -253,7 +253,7 @@ describe('statistics page', () => {
     const page = await request(port, '/haproxy-status', { auth: AUTH });
     assert.match(page.body, /<input type="checkbox" name="s" value="s1">/);
     assert.match(page.body, /<select name=action>.*<option value="maint">Set state to MAINT<\/option>/);
-    assert.match(page.body, /<input type="hidden" name="b" value="#2">/);
+    assert.match(page.body, /<input type="hidden" name="b" value="#3">/);
   });
 
   it('limits the page to stats scope, and to the scope= text', async () => {
@@ -285,7 +285,7 @@ describe('statistics page', () => {
       const page = await request(port, '/haproxy-status', { auth: AUTH });
       assert.doesNotMatch(page.body, /9\.8\.7/);
       assert.match(page.body, /<h2>Statistics Report for pid \d+ on lb1: front door<\/h2>/);
-      assert.match(page.body, /<div class=tips>cap: backend, mode: tcp, id: 2<\/div>/);
+      assert.match(page.body, /<div class=tips>cap: backend, mode: tcp, id: 3<\/div>/);
       assert.match(page.body, /<div class=tips>127\.0\.0\.1:\d+, id: 1<\/div>/);
     } finally {
       over = {};

@@ -1,6 +1,6 @@
 /**
  * Global settings acting on the process: refused when hapair cannot honour
- * them (chroot, server-state-file, a ulimit-n above the real limit), cpu-map
+ * them (chroot, a ulimit-n above the real limit), cpu-map
  * resolution, and user/group dropping privileges in a real run (root only).
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,6 @@ const cfg = (global: string) =>
 describe('process settings', () => {
   for (const [kw, line, re] of [
     ['chroot', '    chroot /var/empty', /chroot: a Node\.js process cannot chroot/],
-    ['server-state-file', '    server-state-file /tmp/x', /server-state-file: not supported by hapair yet/],
     ['ulimit-n', '    ulimit-n 999999999', /ulimit-n: the open-files limit is \d+ < 999999999/],
   ] as const) {
     it(`${kw} that cannot be honoured refuses to start, naming the keyword`, () => {

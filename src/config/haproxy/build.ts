@@ -18,15 +18,25 @@ import type {
 } from './model.js';
 import type { ParseState } from './state.js';
 
-/** Next free id from 1, skipping explicit ones (HAProxy's auto-numbering of proxies and servers). */
-function assignIds<T extends { id?: number }>(items: readonly T[]): number[] {
+/**
+ * HAProxy's auto-numbering of proxies and servers (cfgparse.c
+ * check_config_validity): walking the list in order with a counter that
+ * starts at `first`, an unnumbered item takes the first id at or above the
+ * counter that no item forced, and every item, forced or not, moves the
+ * counter one past (so `id 10` on the first proxy leaves the next one 2).
+ */
+function assignIds<T extends { id?: number }>(items: readonly T[], first = 1): number[] {
   const used = new Set(items.flatMap((i) => (i.id === undefined ? [] : [i.id])));
-  let next = 1;
+  let next = first;
   return items.map((i) => {
-    if (i.id !== undefined) return i.id;
-    while (used.has(next)) next++;
-    used.add(next);
-    return next;
+    let id = i.id;
+    if (id === undefined) {
+      while (used.has(next)) next++;
+      id = next;
+      used.add(id);
+    }
+    next++;
+    return id;
   });
 }
 
@@ -54,7 +64,14 @@ function buildServer(s: ServerDraft, id: number): ServerConfig {
       }
     : {};
   // validate.ts guarantees addr: only default-server templates lack one.
-  return { ...rest, id, addr: addr!, check: buildCheck(s), ...tls };
+  return {
+    ...rest,
+    id,
+    ...(s.id !== undefined && { idForced: true }),
+    addr: addr!,
+    check: buildCheck(s),
+    ...tls,
+  };
 }
 
 function resolveLogs(logs: readonly LogDraft[], global: readonly LogTarget[]): LogTarget[] {
@@ -111,6 +128,7 @@ function buildProxy(
   return {
     ...rest,
     id,
+    ...(px.id !== undefined && { idForced: true }),
     timeouts: t,
     servers: servers.map((s, i) => buildServer(s, serverIds[i]!)),
     logs: resolveLogs(logs, globalLogs),
@@ -134,7 +152,10 @@ function buildProxy(
 
 export function buildConfig(state: ParseState): HaproxyConfig {
   const global = buildGlobal(state.global);
-  const ids = assignIds(state.proxies);
+  // A stats socket makes HAProxy create its CLI frontend ("GLOBAL") while
+  // parsing the global section: it holds id 1 (without reserving it against
+  // a forced `id 1`) and the configured proxies are numbered from 2.
+  const ids = assignIds(state.proxies, state.global.statsSockets.length > 0 ? 2 : 1);
   const userlists: Userlist[] = state.userlists.map((u) => ({
     name: u.name,
     loc: u.loc,

@@ -22,6 +22,7 @@ import type {
   ProxyOptions,
   Rule,
   ServerAdminState,
+  ServerStateSource,
   StickRule,
   StickTableConfig,
   Timeouts,
@@ -146,6 +147,8 @@ export interface ProxyDraft {
   httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
   stickTable?: StickTableConfig;
   stickRules: StickRule[];
+  loadServerStateFromFile?: ServerStateSource;
+  serverStateFileName?: string;
   compression?: Mutable<CompressionConfig>;
   timeouts: Mutable<Timeouts>;
   options: Mutable<ProxyOptions>;
@@ -183,6 +186,7 @@ export interface GlobalDraft {
   tuneBufsize: number;
   tuneMaxhdr: number;
   serverStateFile?: string;
+  serverStateBase?: string;
   node?: string;
   description?: string;
   rateLimitSessions?: number;

@@ -235,15 +235,6 @@ export const globalKeywords: SectionSpec[] = withModule<SectionCtx>('core', [
     },
   },
   {
-    name: 'server-state-file',
-    sections: GLOBAL,
-    usage: 'server-state-file <file>',
-    doc: 'File holding server states to restore across reloads.',
-    parse(ctx, call) {
-      ctx.global.serverStateFile = oneWord(call, 'server-state-file <file>');
-    },
-  },
-  {
     name: 'node',
     sections: GLOBAL,
     usage: 'node <name>',

@@ -161,8 +161,10 @@ export interface ServerCheckParams {
 
 export interface ServerConfig {
   readonly name: string;
-  /** Numeric id (`id` param or assigned in declaration order from 1). */
+  /** Numeric id (`id` param, or HAProxy's automatic numbering: build.ts assignIds). */
   readonly id: number;
+  /** The id was written (`id N`): `show servers state` srv_f_forced_id. */
+  readonly idForced?: true;
   readonly addr: Address;
   readonly loc: SourceLoc;
   /** 0–256; default 1. */
@@ -349,12 +351,17 @@ export interface ProxyOptions {
   readonly splice: boolean;
 }
 
+/** Where a backend reads its servers' saved state at start-up (configuration.txt "load-server-state-from-file"). */
+export type ServerStateSource = 'global' | 'local' | 'none';
+
 export type ProxyKind = 'frontend' | 'backend' | 'listen' | 'defaults';
 
 export interface ProxyConfig {
   readonly kind: ProxyKind;
   readonly name: string;
   readonly id: number;
+  /** The id was written (`id N`): `show servers state` bk_f_forced_id. */
+  readonly idForced?: true;
   readonly loc: SourceLoc;
   readonly mode: Mode;
   readonly disabled: boolean;
@@ -400,6 +407,10 @@ export interface ProxyConfig {
   readonly httpReuse: 'never' | 'safe' | 'aggressive' | 'always';
   readonly stickTable?: StickTableConfig;
   readonly stickRules: readonly StickRule[];
+  /** `load-server-state-from-file`; absent = none. */
+  readonly loadServerStateFromFile?: ServerStateSource;
+  /** `server-state-file-name`, as written (the backend's name for `use-backend-name`). */
+  readonly serverStateFileName?: string;
   // --- both ---
   readonly compression?: CompressionConfig;
   readonly timeouts: Timeouts;
@@ -440,6 +451,8 @@ export interface GlobalConfig {
   readonly tuneBufsize: number;
   readonly tuneMaxhdr: number;
   readonly serverStateFile?: string;
+  /** `server-state-base`: directory of the state files named by a relative path. */
+  readonly serverStateBase?: string;
   readonly node?: string;
   readonly description?: string;
   readonly rateLimitSessions?: number;

@@ -8,6 +8,7 @@ import { checkKeywords } from '../../checks/keywords.js';
 import { checkServerParams, UNSUPPORTED_CHECK_SERVER_PARAMS } from '../../checks/server-keywords.js';
 import { statsKeywords } from '../../ops/keywords.js';
 import { logKeywords } from '../../ops/log-keywords.js';
+import { serverStateKeywords } from '../../ops/server-state-keywords.js';
 import { bindKeywords, bindParams, UNSUPPORTED_BIND_PARAMS } from '../../proxy/bind-keywords.js';
 import { compressionKeywords } from '../../proxy/http/compression-keywords.js';
 import { cookieKeywords } from '../../proxy/http/cookie-keywords.js';
@@ -40,6 +41,7 @@ haproxyRegistry.registerAll([
   ...checkKeywords,
   ...statsKeywords,
   ...logKeywords,
+  ...serverStateKeywords,
   ...stickKeywords,
 ]);
 serverParamRegistry.registerAll([...serverParams, ...checkServerParams]);
@@ -76,8 +78,6 @@ const UNSUPPORTED: readonly (readonly [string, string?])[] = [
   ['stats http-request'],
   ['stats bind-process'],
   ['email-alert'],
-  ['load-server-state-from-file'],
-  ['server-state-file-name'],
   ['use-fcgi-app'],
   ['log-tag'],
   ['log-format-sd'],
