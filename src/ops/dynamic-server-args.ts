@@ -8,9 +8,10 @@
  * A refusal is HAProxy's answer, ending with its newline.
  */
 import { parseAddress } from '../config/address.js';
+import { buildServer } from '../config/haproxy/build.js';
 import type { ServerParamCtx } from '../config/haproxy/context.js';
 import { newProxy, newServer, type ServerDraft } from '../config/haproxy/draft.js';
-import type { ProxyConfig, ServerCheckParams, ServerConfig } from '../config/haproxy/model.js';
+import type { ProxyConfig, ServerConfig } from '../config/haproxy/model.js';
 import { applyParams } from '../config/haproxy/params.js';
 import { serverParamRegistry } from '../config/haproxy/registry.js';
 import { ConfigError, type SourceLoc } from '../core/errors.js';
@@ -128,26 +129,9 @@ function finalize(d: ServerDraft): string | undefined {
   return undefined;
 }
 
-function buildCheck(d: ServerDraft): ServerCheckParams {
-  const { agent, ...check } = d.check;
-  if (!agent.enabled) return check;
-  const { enabled: _on, ...a } = agent;
-  return { ...check, agent: a };
-}
-
 /** The frozen configuration of the draft, in maintenance, with its id. */
 function build(d: ServerDraft, id: number): ServerConfig {
-  const { verify, caFile, sni, ssl, addr, check: _c, id: _id, ...rest } = d;
-  const tls = ssl
-    ? {
-        ssl: {
-          verify: verify ?? 'required',
-          ...(caFile !== undefined && { caFile }),
-          ...(sni !== undefined && { sni }),
-        },
-      }
-    : {};
-  return { ...rest, initialState: 'maint', id, addr: addr!, check: buildCheck(d), ...tls };
+  return { ...buildServer(d, id), initialState: 'maint' };
 }
 
 /** get_next_id(): the lowest id from 1 no server of the backend uses. */

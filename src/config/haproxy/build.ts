@@ -52,7 +52,8 @@ function buildCheck(s: ServerDraft): ServerCheckParams {
   return { ...check, agent: a };
 }
 
-function buildServer(s: ServerDraft, id: number): ServerConfig {
+/** A server line's frozen configuration; also `add server`'s (src/ops/dynamic-server-args.ts). */
+export function buildServer(s: ServerDraft, id: number): ServerConfig {
   const { verify, caFile, sni, ssl, addr, check: _c, ...rest } = s;
   const tls = ssl
     ? {
