@@ -6,8 +6,11 @@
  * as keepalived does on shutdown (priority 0, VIPs removed), so a box whose
  * proxy is gone never keeps the VIP.
  */
+import { getPriority, setPriority } from 'node:os';
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import type { KeepalivedConfig } from '../config/keepalived/model.js';
 import type { FromVrrp, ToVrrp, VrrpChildArgs } from '../core/ipc.js';
+import type { Logger } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
 import { VrrpDaemon } from './daemon.js';
 
@@ -15,10 +18,34 @@ function send(msg: FromVrrp): void {
   if (process.connected) process.send?.(msg);
 }
 
+/**
+ * hapair's default nice value for the VRRP process: adverts must keep their
+ * interval while the proxy saturates the machine (bench/RESULTS.md,
+ * "Isolation"). keepalived leaves its VRRP process at 0 unless
+ * `vrrp_priority` says otherwise; hapair shares the box with a busy proxy.
+ */
+const DEFAULT_NICE = -10;
+
+/** `vrrp_priority`, or the default when allowed; a refused explicit value is logged. */
+function applyNice(config: KeepalivedConfig, log: Logger): void {
+  const wanted = config.globalDefs.vrrpPriority;
+  const nice = wanted ?? DEFAULT_NICE;
+  if (getPriority() === nice) return;
+  try {
+    setPriority(nice);
+    log.info({ nice }, 'VRRP process priority set');
+  } catch (err) {
+    // Without CAP_SYS_NICE only lowering the priority is allowed: the default quietly stays.
+    if (wanted !== undefined)
+      log.error({ nice, err: (err as Error).message }, 'vrrp_priority: cannot set the VRRP process priority');
+  }
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as VrrpChildArgs;
   const log = createLogger({ pretty: args.pretty, level: args.level as 'info' });
   let config = loadKeepalivedConfig(args.files);
+  applyNice(config, log);
   const daemon = await VrrpDaemon.start({ config, log, vipMode: args.vipMode });
   daemon.onTransition((instance, t) =>
     send({ type: 'transition', instance, from: t.from, to: t.to, reason: t.reason }),
@@ -46,6 +73,7 @@ async function main(): Promise<void> {
     for (const w of next.warnings) log.warn(w);
     const r = await daemon.reload(next);
     config = next;
+    applyNice(config, log);
     log.info(r, 'keepalived.conf reloaded');
     send({ type: 'reloaded', ok: true, message: '', kept: r.kept, restarted: r.started });
   };

@@ -279,6 +279,7 @@ describe('loadKeepalivedConfig: sections and extensions', () => {
       vrrpMcastGroup6: 'ff02::13',
       notifyFifo: '/run/hapair/notify.fifo',
       scriptTimeout: 0,
+      vrrpPriority: -5,
     });
     const i = instance(c, 'VI_g');
     assert.deepEqual([i.garpMasterDelay, i.garpMasterRepeat, i.garpLowerPrioRepeat], [0, 1, 4]);

@@ -93,6 +93,7 @@ function buildGlobal(drafts: ParsedDrafts): GlobalDefs {
     vrrpMcastGroup6: g.mcastGroup6 ?? VRRP_MCAST_GROUP6,
     notifyFifo: g.notifyFifo,
     scriptTimeout: g.notifyTimeout ?? 0,
+    vrrpPriority: g.vrrpPriority,
   });
 }
 

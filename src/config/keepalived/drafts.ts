@@ -26,6 +26,7 @@ export interface GlobalDraft extends DraftBase {
   mcastGroup6?: string;
   notifyFifo?: string;
   notifyTimeout?: number;
+  vrrpPriority?: number;
 }
 
 export interface ScriptDraft extends DraftBase {

@@ -170,6 +170,17 @@ const specs: KeywordSpec<KeepalivedCtx>[] = [
     },
   ),
   spec(
+    'vrrp_priority',
+    '<-20..19>',
+    "Nice value of the VRRP process (negative: scheduled ahead of the proxy). hapair's default: -10 when it may raise its priority (root), else unchanged.",
+    '-10 (root)',
+    (ctx, call) => {
+      argCount(call, 1, 1, '<-20..19>');
+      warnRepeated(ctx, call);
+      draftOf(ctx, 'global_defs').vrrpPriority = intArg(call, call.args[0], -20, 19);
+    },
+  ),
+  spec(
     'hapair_notify_timeout',
     '<SECONDS>',
     'hapair extension: kill a notify script still running after this long; 0 = never (keepalived).',
@@ -244,7 +255,6 @@ const unsupported: [string, string][] = [
     'vrrp_notify_fifo_script',
     'notify_fifo_script',
     'vrrp_notify_priority_changes',
-    'vrrp_priority',
     'vrrp_no_swap',
     'vrrp_rt_priority',
     'vrrp_cpu_affinity',

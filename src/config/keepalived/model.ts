@@ -157,6 +157,8 @@ export interface GlobalDefs {
   readonly notifyFifo?: string;
   /** ms; hapair extension `hapair_notify_timeout`, copied into each NotifyHooks.timeout; 0 = no limit. */
   readonly scriptTimeout: number;
+  /** `vrrp_priority`: the VRRP process's nice value; unset, hapair's default (src/vrrp/child.ts). */
+  readonly vrrpPriority?: number;
 }
 
 export interface KeepalivedConfig {
