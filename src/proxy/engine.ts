@@ -549,6 +549,7 @@ export class ProxyEngine extends EventEmitter {
 
   async stop(opts: { readonly grace?: number } = {}): Promise<void> {
     this.stopped = true;
+    for (const fe of this.frontends.values()) fe.draining = true;
     clearCurrentBackends(this.backendLookup);
     this.warmupTimer?.cancel();
     this.stickTables.stop();

@@ -66,6 +66,13 @@ export class Frontend implements ListenerOwner {
   readonly tls: FrontendTls | undefined;
   /** The frontend's session limit; `set maxconn frontend` changes it at run time. */
   maxconn: number;
+  /**
+   * A stopping engine drains (soft stop, -W reload): each keep-alive client
+   * gets `Connection: close` on its next response and reconnects to the new
+   * workers; idle connections are left open until then or the grace ends,
+   * since closing one races with a request the client may be sending.
+   */
+  draining = false;
   readonly listeners: Listener[] = [];
   /** Open sessions (HAProxy's feconn is their count). */
   readonly sessions = new Set<Session>();

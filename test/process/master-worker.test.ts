@@ -82,7 +82,8 @@ before(async () => {
   master.stderr!.on('data', (d) => {
     stderr += d.toString();
   });
-  for (let i = 0; i < 100 && workers().length < 2; i++) await sleep(50);
+  // Both workers ready (a loaded machine may take seconds to start them).
+  for (let i = 0; i < 300 && (stderr.match(/worker ready/g) ?? []).length < 2; i++) await sleep(50);
   await sleep(300);
 });
 

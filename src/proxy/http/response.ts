@@ -104,7 +104,11 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
     this.tx.respAt = this.clock.now();
     this.respBuf = undefined;
     this.clientKeep =
-      this.mode !== 'close' && req.keepAlive && head.bodyKind !== 'until-close' && !this.clientEnded;
+      this.mode !== 'close' &&
+      req.keepAlive &&
+      head.bodyKind !== 'until-close' &&
+      !this.clientEnded &&
+      !this.session.frontend.draining;
     const ck = this.backend!.cfg.cookie;
     if (ck) {
       const srv = this.session.server;

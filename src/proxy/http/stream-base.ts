@@ -119,7 +119,12 @@ export abstract class StreamBase {
     this.dropServer();
     this.releaseConnector();
     const req = this.req;
-    const stay = keep && req?.keepAlive === true && req.bodyKind === 'none' && this.mode !== 'close';
+    const stay =
+      keep &&
+      req?.keepAlive === true &&
+      req.bodyKind === 'none' &&
+      this.mode !== 'close' &&
+      !this.session.frontend.draining;
     const built = buildReply(
       reply,
       () => errorMessage(reply.status, this.fe, this.backend?.cfg),
