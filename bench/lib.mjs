@@ -1,8 +1,10 @@
 // Helpers shared by the benchmark scripts (tcp.mjs, http.mjs): pinned child
 // processes, wrk runs, and proxy CPU per request from /proc.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const children = [];
@@ -96,4 +98,127 @@ export function measure(pid, url, opts) {
 export function version(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim();
+}
+
+/**
+ * nginx with one worker pinned to `cpu`, one site per port of `ports` answering every request
+ * with a 2-byte body naming it: `s1` on the first port, `s2` on the second… (the small-response
+ * backend of bench/http.mjs). `dir` must be an empty temporary directory.
+ */
+export function startNginx(cpu, dir, ports) {
+  for (const d of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(`${dir}/${d}`);
+  chmodSync(dir, 0o755);
+  const sites = ports.map(
+    (p, i) => `server { listen 127.0.0.1:${p}; location / { return 200 "s${i + 1}"; } }`,
+  );
+  writeFileSync(
+    `${dir}/nginx.conf`,
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/nginx.err warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 100000000; default_type application/octet-stream;
+client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+${sites.join('\n')} }
+`,
+  );
+  return start(cpu, 'nginx', ['-c', `${dir}/nginx.conf`, '-p', dir]);
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (rejects after `ms`). */
+export async function waitPort(port, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A master-worker proxy (`hapair -W` or `haproxy -W`) on `cfg`, pinned to `cpus` (a taskset
+ * list such as '0' or '0-1'); resolves with the master's child process (its pid is the master's:
+ * taskset and bin/hapair exec) once `port` accepts. `log()` returns what it printed so far.
+ */
+export async function startMasterWorker(kind, cpus, cfg, port) {
+  const file =
+    kind === 'hapair' ? `${dirname(fileURLToPath(import.meta.url))}/../bin/hapair` : '/usr/sbin/haproxy';
+  const child = spawn('taskset', ['-c', cpus, file, '-W', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.log = () => out;
+  await waitPort(port);
+  return child;
+}
+
+/** SIGTERM to `child` (by PID) and wait for it to exit (at most `ms`, then SIGKILL). */
+export function stopChild(child, ms = 10000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {}
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      process.kill(child.pid, 'SIGTERM');
+    } catch {}
+  });
+}
+
+/** The PIDs of `pid` and of all its descendants (from /proc/PID/task/TID/children). */
+export function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${out[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      } catch {}
+    }
+  }
+  return out;
+}
+
+/** cpuTicks() of every process of processTree(pid), by PID (a process gone meanwhile is left out). */
+export function treeTicks(pid) {
+  const ticks = new Map();
+  for (const p of processTree(pid)) {
+    try {
+      ticks.set(p, cpuTicks(p));
+    } catch {}
+  }
+  return ticks;
+}
+
+/**
+ * `old` (a RESULTS.md text) with its section `title` (a `# ` heading, up to the next one) replaced
+ * by `text`, or with `text` appended when it has none; the other sections are kept as they are.
+ */
+export function replaceSection(old, title, text) {
+  const start = old.startsWith(`${title}\n`) ? 0 : old.indexOf(`\n${title}\n`);
+  if (start < 0) return `${old.replace(/\n+$/, '')}\n\n\n${text.replace(/\n+$/, '')}\n`;
+  const next = old.indexOf('\n# ', start + 1);
+  const before = old.slice(0, start).replace(/\n+$/, '');
+  const after = next < 0 ? '' : `\n\n${old.slice(next + 1)}`;
+  return `${before}${before ? '\n\n\n' : ''}${text.replace(/\n+$/, '')}\n${after}`;
 }
