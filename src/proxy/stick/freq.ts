@@ -50,3 +50,53 @@ export function rateRead(d: Float64Array, off: number, period: number, now: numb
   }
   return Math.floor((past * remain + curr * period) / period);
 }
+
+/**
+ * The counter as it crosses to another process (handover.ts): [ms since its
+ * current period began, current count, previous count], with the window
+ * moved to `now` first, so the first number is below `period`. Relative, as
+ * HAProxy's peers send a freq_ctr: each process has its own monotonic clock.
+ */
+export function rateExport(
+  d: Float64Array,
+  off: number,
+  period: number,
+  now: number,
+): [number, number, number] {
+  const t = Float64Array.of(d[off]!, d[off + 1]!, d[off + 2]!);
+  rotate(t, 0, period, now);
+  return [now - t[0]!, t[1]!, t[2]!];
+}
+
+/**
+ * Adds a counter exported by rateExport() (same period) to this one: the
+ * first import into a new entry, or the tables of several old processes
+ * merged. The sum takes the phase of the counter whose current period began
+ * first ("early"); the other ("late") began its own `δ` of a period later.
+ * Both current counts lie in the early current period. Of the late previous
+ * count, rateRead() weighs the share still in the window, which is `δ` plus
+ * the early counter's share: putting `δ` of it in the current count and all
+ * of it in the previous one makes the sum read as the two counters did (to
+ * the rounding of that `δ` share, counts stay whole) until the early period
+ * ends. After that it is an estimate, as any merge of such counters is.
+ * A new entry's counter, begun at the import, takes the other as it is.
+ */
+export function rateMerge(
+  d: Float64Array,
+  off: number,
+  period: number,
+  now: number,
+  other: readonly [number, number, number],
+): void {
+  const o = Float64Array.of(now - other[0], other[1], other[2]);
+  rotate(o, 0, period, now);
+  rotate(d, off, period, now);
+  const mine = d.subarray(off, off + 3);
+  const [early, late] = mine[0]! <= o[0]! ? [mine, o] : [o, mine];
+  const start = early[0]!;
+  const curr = early[1]! + late[1]! + Math.round((late[2]! * (late[0]! - start)) / period);
+  const prev = early[2]! + late[2]!;
+  d[off] = start;
+  d[off + 1] = curr;
+  d[off + 2] = prev;
+}

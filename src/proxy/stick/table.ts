@@ -178,6 +178,10 @@ function countersOf(l: DataLayout): Counters {
   };
 }
 
+function byExpiry(a: StickEntry, b: StickEntry): number {
+  return a.expireAt < b.expireAt ? -1 : a.expireAt > b.expireAt ? 1 : 0;
+}
+
 export class StickTable implements StickTableRef, KeyShape {
   readonly name: string;
   readonly type: TableType;
@@ -282,6 +286,31 @@ export class StickTable implements StickTableRef, KeyShape {
       budget--;
     }
     return this.entries.size < this.size;
+  }
+
+  /**
+   * Takes in entries carried over from a previous process (handover.ts):
+   * `incoming` holds new entries of this table and entries already in it
+   * that were updated in place, expiry dates set. The table is put back in
+   * expiry order, which sweep() and makeRoom() rely on (without `expire`:
+   * the entries already there, then the incoming ones in the order given),
+   * and cut to `size` by dropping the untracked entries that expire first,
+   * the ones makeRoom() would drop first. Returns how many were dropped.
+   */
+  restore(incoming: Iterable<StickEntry>): number {
+    const all = new Map(this.entries);
+    for (const e of incoming) all.set(e.key, e);
+    const sorted = [...all.values()].sort(byExpiry);
+    let excess = sorted.length - this.size;
+    let dropped = 0;
+    this.entries.clear();
+    for (const e of sorted) {
+      if (excess > 0 && e.ref === 0) {
+        excess--;
+        dropped++;
+      } else this.entries.set(e.key, e);
+    }
+    return dropped;
   }
 
   /** Every entry, in the table's internal order (`show table` sorts them). */
