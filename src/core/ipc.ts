@@ -1,4 +1,5 @@
 import type { HaproxyConfig } from '../config/haproxy/model.js';
+import type { CounterSnapshot } from '../ops/counter-snapshot.js';
 import type { CliLevel, VrrpCommand, VrrpView } from '../ops/types.js';
 import type { ObservedStatus } from '../proxy/server.js';
 
@@ -93,8 +94,19 @@ export type ToWorker =
       readonly server: string;
       readonly maxconn: number;
     }
-  /** A runtime API command worker 0 ran, for this worker's engine too. */
+  /** A state-changing runtime API command another worker ran, for this worker's engine too. */
   | { readonly type: 'cli-apply'; readonly args: readonly string[]; readonly level: CliLevel }
+  /** Asks for this worker's counters, answered by `stats-snapshot` with the same id. */
+  | { readonly type: 'stats-snapshot-collect'; readonly id: number }
+  /**
+   * Answers the worker's `stats-snapshot-request` `id`: the counters of the
+   * other workers of its generation that answered in time (none is an answer too).
+   */
+  | {
+      readonly type: 'stats-snapshots';
+      readonly id: number;
+      readonly snapshots: readonly CounterSnapshot[];
+    }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'stop'; readonly grace: number };
@@ -114,11 +126,15 @@ export type ObservedEvent = readonly [string, string, ObservedStatus];
 /** Proxy worker → master. */
 export type FromWorker =
   | { readonly type: 'ready' }
-  /** Worker 0 ran a state-changing runtime command: the other workers must too. */
+  /** A state-changing runtime command ran here (stats socket, stats page admin form): the other workers must too. */
   | { readonly type: 'cli-replicate'; readonly args: readonly string[]; readonly level: CliLevel }
   /** Passive health: the outcomes seen since the last message, in order. */
   | { readonly type: 'observed'; readonly events: readonly ObservedEvent[] }
   | { readonly type: 'servers-state'; readonly id: number; readonly text: string }
+  /** The other workers' counters, for a whole-process counter view; answered by `stats-snapshots`. */
+  | { readonly type: 'stats-snapshot-request'; readonly id: number }
+  /** This worker's counters, answering `stats-snapshot-collect` `id`. */
+  | { readonly type: 'stats-snapshot'; readonly id: number; readonly snapshot: CounterSnapshot }
   | { readonly type: 'failed'; readonly message: string }
   | {
       readonly type: 'listener-state';

@@ -2,8 +2,11 @@
  * Read-only runtime API commands (management.txt 9.3 "show …"): process
  * information, statistics, backends, server state and connections, sessions.
  * Levels follow HAProxy 2.6: everything here is `user` but `show sess`
- * (operator).
+ * (operator). Under master-worker with several workers, the counter views
+ * (`show stat`, `show info`, `show servers conn`) first gather the other
+ * workers' counters, so they report the whole process as HAProxy's threads do.
  */
+import { STAT_TYPE, type StatRow } from '../proxy/stat-fields.js';
 import type { RuntimeCommand, RuntimeContext } from './cli-context.js';
 import { denied, usageLine } from './cli-registry.js';
 import { renderInfo } from './info.js';
@@ -13,27 +16,43 @@ import { filterRows, parseStatQuery } from './stat-filter.js';
 import { renderStatCsv } from './stats-csv.js';
 import { renderStatJson } from './stats-json.js';
 import { renderStatTyped } from './stats-typed.js';
+import type { ServerView } from './types.js';
 
-function showStat(args: readonly string[], ctx: RuntimeContext): string {
+async function showStat(args: readonly string[], ctx: RuntimeContext): Promise<string> {
   const control = ctx.deps.control;
   const q = parseStatQuery(args.slice(2), (name) => control.config.proxies.find((p) => p.name === name)?.id);
   if (typeof q === 'string') return q;
+  await ctx.deps.gatherCounters?.();
   const rows = filterRows(control.stats(), q);
   if (q.format === 'typed') return renderStatTyped(rows);
   if (q.format === 'json') return renderStatJson(rows);
   return renderStatCsv(rows);
 }
 
+/** Connections in use (now and the most at once) as the whole process's server rows count them. */
+function processUse(servers: readonly ServerView[], rows: readonly StatRow[]): ServerView[] {
+  const use = new Map(
+    rows.filter((r) => r.type === STAT_TYPE.server).map((r) => [`${r.pxname}/${r.svname}`, r] as const),
+  );
+  return servers.map((s) => {
+    const r = use.get(`${s.backend}/${s.name}`);
+    if (typeof r?.scur !== 'number' || typeof r.smax !== 'number') return s;
+    return { ...s, served: r.scur, servedMax: r.smax };
+  });
+}
+
 /** `show servers state|conn [backend]` (proxy.c cli_parse_show_servers). */
 function showServers(conn: boolean): RuntimeCommand['run'] {
-  return (args, ctx) => {
+  return async (args, ctx) => {
     const control = ctx.deps.control;
     const be = args[3];
     if (be && !control.backends().includes(be)) return "Can't find backend.\n";
     const servers = control.servers(be);
     if (!conn) return renderServersState(servers, configDisabled(control.config));
     const nbthread = Number(ctx.deps.info().Nbthread ?? 1);
-    return renderServersConn(servers, nbthread);
+    if (!ctx.deps.gatherCounters) return renderServersConn(servers, nbthread);
+    await ctx.deps.gatherCounters();
+    return renderServersConn(processUse(servers, control.stats()), nbthread);
   };
 }
 
@@ -41,9 +60,10 @@ export const showCommands: readonly RuntimeCommand[] = [
   {
     words: ['show', 'info'],
     usage: usageLine('show info [json|typed]*', 'report information about the running process'),
-    run(args, ctx) {
+    async run(args, ctx) {
       // As HAProxy does, words other than the formats are ignored.
       const format = args.includes('json') ? 'json' : args.includes('typed') ? 'typed' : 'text';
+      await ctx.deps.gatherCounters?.();
       return renderInfo(ctx.deps.info(), format);
     },
   },

@@ -33,6 +33,12 @@ export interface RuntimeDeps {
    * run it on their own engines (replicated() says which commands).
    */
   readonly replicate?: (args: readonly string[], level: CliLevel) => void;
+  /**
+   * Master-worker with several workers: fetches the other workers' counters,
+   * after which `control.stats()`, `control.process()` and `info()` cover the
+   * whole process. The counter views await it before reading them.
+   */
+  readonly gatherCounters?: () => Promise<void>;
 }
 
 /**

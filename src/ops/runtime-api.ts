@@ -29,6 +29,8 @@ export interface RuntimeApiOptions {
   readonly vrrpControl?: VrrpController;
   /** Master-worker: state-changing commands for the other workers (RuntimeDeps.replicate). */
   readonly replicate?: RuntimeDeps['replicate'];
+  /** Master-worker: the whole process's counters for the counter views (RuntimeDeps.gatherCounters). */
+  readonly gatherCounters?: RuntimeDeps['gatherCounters'];
   readonly log: Logger;
   readonly info: () => InfoFields;
   /** Override `stats timeout` (ms) and `stats maxconn`, read from control.config.global otherwise. */
@@ -101,6 +103,7 @@ class ConnectionPool {
       ...(opts.vrrpStatus ? { vrrpStatus: opts.vrrpStatus } : {}),
       ...(opts.vrrpControl ? { vrrpControl: opts.vrrpControl } : {}),
       ...(opts.replicate ? { replicate: opts.replicate } : {}),
+      ...(opts.gatherCounters ? { gatherCounters: opts.gatherCounters } : {}),
     };
   }
 

@@ -4,7 +4,9 @@
  * answered with HAProxy's status codes (stats.c stats_process_http_post):
  * NONE when no server was given, DONE when the action applied to all of
  * them, PART to some, ERRP to none or on a bad parameter. hapair adds a
- * `weight` action taking the new weight in `weight` (N or N%).
+ * `weight` action taking the new weight in `weight` (N or N%). Each action
+ * has its runtime API equivalent, which master-worker mode hands to the
+ * other workers as it does the stats socket's commands.
  */
 import type { ServerAdminState } from '../config/haproxy/model.js';
 import { parseWeight } from './cli-server-args.js';
@@ -62,6 +64,28 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   weight,
 };
 
+/** The runtime API command doing the same to `target` (`backend/server`). */
+const COMMANDS: Readonly<Record<string, (target: string, form: URLSearchParams) => string[]>> = {
+  ready: (t) => ['set', 'server', t, 'state', 'ready'],
+  drain: (t) => ['set', 'server', t, 'state', 'drain'],
+  maint: (t) => ['set', 'server', t, 'state', 'maint'],
+  dhlth: (t) => ['disable', 'health', t],
+  ehlth: (t) => ['enable', 'health', t],
+  hrunn: (t) => ['set', 'server', t, 'health', 'up'],
+  hnolb: (t) => ['set', 'server', t, 'health', 'stopping'],
+  hdown: (t) => ['set', 'server', t, 'health', 'down'],
+  dagent: (t) => ['disable', 'agent', t],
+  eagent: (t) => ['enable', 'agent', t],
+  arunn: (t) => ['set', 'server', t, 'agent', 'up'],
+  adown: (t) => ['set', 'server', t, 'agent', 'down'],
+  shutdown: (t) => ['shutdown', 'sessions', 'server', t],
+  disable: (t) => ['set', 'server', t, 'state', 'maint'],
+  enable: (t) => ['set', 'server', t, 'state', 'ready'],
+  stop: (t) => ['set', 'server', t, 'health', 'down'],
+  start: (t) => ['set', 'server', t, 'health', 'up'],
+  weight: (t, form) => ['set', 'server', t, 'weight', form.get('weight') ?? ''],
+};
+
 function backendOf(c: ProxyControl, b: string | null): string | undefined {
   if (b === null) return undefined;
   if (!b.startsWith('#')) return c.backends().includes(b) ? b : undefined;
@@ -70,17 +94,28 @@ function backendOf(c: ProxyControl, b: string | null): string | undefined {
   return p && c.backends().includes(p.name) ? p.name : undefined;
 }
 
-export function applyAdminForm(body: string, c: ProxyControl): AdminStatus {
+/**
+ * Applies the form through `c`; `applied` receives the runtime API
+ * equivalent of each change made (a server the action failed on has none).
+ */
+export function applyAdminForm(
+  body: string,
+  c: ProxyControl,
+  applied?: (command: readonly string[]) => void,
+): AdminStatus {
   const form = new URLSearchParams(body);
   const servers = form.getAll('s');
   if (servers.length === 0) return 'NONE';
   const be = backendOf(c, form.get('b'));
-  const action = ACTIONS[form.get('action') ?? ''];
+  const name = form.get('action') ?? '';
+  const action = ACTIONS[name];
   if (!be || !action) return 'ERRP';
   let altered = 0;
-  for (const name of servers) {
-    const found = c.server(be, name);
-    if (found.kind === 'ok' && action(c, found.server, form).ok) altered++;
+  for (const srv of servers) {
+    const found = c.server(be, srv);
+    if (found.kind !== 'ok' || !action(c, found.server, form).ok) continue;
+    altered++;
+    applied?.(COMMANDS[name]!(`${be}/${found.server.name}`, form));
   }
   if (altered === 0) return 'ERRP';
   return altered === servers.length ? 'DONE' : 'PART';

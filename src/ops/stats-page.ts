@@ -47,6 +47,8 @@ export interface StatsPageContext {
   readonly info: InfoFields;
   /** Result of `stats admin if|unless COND` for this request, evaluated by the HTTP layer. */
   readonly admin: boolean;
+  /** Master-worker: each change the admin form made, as the runtime API command the other workers run. */
+  readonly replicate?: (command: readonly string[]) => void;
 }
 
 /** HAProxy's STATS_DEFAULT_REALM. */
@@ -167,7 +169,7 @@ export function handleStatsRequest(req: StatsRequest, ctx: StatsPageContext): St
     return { status: 501, headers: { 'cache-control': 'no-cache', 'content-type': 'text/plain' }, body };
   }
   if (req.method !== 'POST') return render(req, ctx, opts);
-  const status: AdminStatus = ctx.admin ? applyAdminForm(req.body, ctx.control) : 'DENY';
+  const status: AdminStatus = ctx.admin ? applyAdminForm(req.body, ctx.control, ctx.replicate) : 'DENY';
   const location =
     `${ctx.stats.uri};st=${status}${opts.hideDown ? ';up' : ''}${opts.noRefresh ? ';norefresh' : ''}` +
     (opts.scopeText ? `?scope=${opts.scopeText}` : '');

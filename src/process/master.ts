@@ -9,8 +9,9 @@
  * judged here too, from the outcomes the workers report. The new workers start from the
  * old worker 0's `show servers state` (runtime admin states, weights,
  * addresses, servers found down), applied as HAProxy applies a server-state
- * file, so runtime changes survive a reload without one. No request passes
- * through it.
+ * file, so runtime changes survive a reload without one. It also gathers
+ * the workers' counters for a worker's whole-process counter view
+ * (ops/whole-process.ts). No request passes through it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type net from 'node:net';
@@ -34,6 +35,7 @@ import type {
 import type { Logger } from '../core/logger.js';
 import { parseServersState, stoppedServers } from '../ops/servers-state-load.js';
 import { proxyLogSenders } from '../ops/syslog.js';
+import { CounterGather } from '../ops/whole-process.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
 import { applyCpuMap } from './cpu-map.js';
@@ -42,6 +44,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const RESTART_DELAY_MS = 200;
 /** How long a reload waits for the old worker's server state before going on without it. */
 const STATE_TIMEOUT_MS = 2000;
+/**
+ * How long a whole-process counter view waits for the other workers'
+ * snapshots: a worker busier than this is left out of that one answer.
+ */
+const SNAPSHOT_TIMEOUT_MS = 500;
 
 /**
  * The master holds the listening sockets but must never accept on them: a
@@ -109,6 +116,9 @@ export class Master {
   private stopping = false;
   private lastHealth = '';
   private stateRequests = 0;
+  private readonly counters = new CounterGather<Worker>((w, id) => {
+    if (w.proc.connected) w.proc.send({ type: 'stats-snapshot-collect', id } satisfies ToWorker);
+  }, SNAPSHOT_TIMEOUT_MS);
 
   constructor(
     cfg: HaproxyConfig,
@@ -216,6 +226,10 @@ export class Master {
         for (const o of this.workers)
           if (o !== w && o.gen === gen && o.proc.connected)
             o.proc.send({ type: 'cli-apply', args: m.args, level: m.level } satisfies ToWorker);
+      } else if (m.type === 'stats-snapshot-request') {
+        void this.peerCounters(w, m.id);
+      } else if (m.type === 'stats-snapshot') {
+        this.counters.answered(w, m.id, m.snapshot);
       } else if (m.type === 'observed') {
         // Only the running generation's traffic counts: the runner is that generation's.
         if (gen === this.gen) this.observed(m.events);
@@ -225,6 +239,22 @@ export class Master {
     proc.on('exit', (code, signal) => this.onExit(w, code, signal));
     if (proc.pid !== undefined) applyCpuMap(this.cfg.global.cpuMap, index + 1, proc.pid, this.opts.log);
     return w;
+  }
+
+  /**
+   * Answers a worker's `stats-snapshot-request`: the counters of the other
+   * live workers of its generation (a draining generation sums its own).
+   */
+  private async peerCounters(w: Worker, id: number): Promise<void> {
+    const peers = this.workers.filter((o) => o !== w && o.gen === w.gen && o.ready && o.proc.connected);
+    const { snapshots, missing } = await this.counters.collect(peers);
+    if (missing.length > 0) {
+      this.opts.log.debug(
+        { workers: missing.map((o) => o.index), timeoutMs: SNAPSHOT_TIMEOUT_MS },
+        'stats snapshot: workers left out of the whole-process counters (no answer in time)',
+      );
+    }
+    if (w.proc.connected) w.proc.send({ type: 'stats-snapshots', id, snapshots } satisfies ToWorker);
   }
 
   private waitReady(w: Worker): Promise<void> {
@@ -247,6 +277,7 @@ export class Master {
 
   private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers = this.workers.filter((x) => x !== w);
+    this.counters.gone(w);
     const current = w.gen === this.gen;
     if (this.stopping || !current) return;
     this.opts.log.error(

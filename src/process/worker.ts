@@ -7,23 +7,41 @@
  * from the master (checks run once, not once per worker); the live traffic
  * that passive checks (`observe`) judge goes the other way. Losing the master
  * ends the worker after its sessions drain, so no orphan keeps serving a
- * configuration nobody supervises.
+ * configuration nobody supervises. With several workers, the counter views
+ * (`show stat`, `show info`, the stats page, Prometheus) add the other
+ * workers' counters, fetched through the master, to this worker's own.
  */
 import { processInfo } from '../cli/runtime.js';
+import { statsAdminProblems } from '../cli/stats-page.js';
 import type { HaproxyConfig } from '../config/haproxy/model.js';
+import { ConfigErrors } from '../core/errors.js';
 import type { FromWorker, ObservedEvent, ServerStateHandover, ToWorker, WorkerArgs } from '../core/ipc.js';
 import { createLogger } from '../core/logger.js';
 import { runCommand } from '../ops/cli-commands.js';
 import type { RuntimeDeps } from '../ops/cli-context.js';
+import { takeSnapshot } from '../ops/counter-snapshot.js';
 import { engineControl } from '../ops/engine-control.js';
+import type { InfoFields } from '../ops/info.js';
 import { startRuntimeApi } from '../ops/runtime-api.js';
 import { loadServerStateFiles } from '../ops/server-state-file.js';
 import { configDisabled, renderServersState } from '../ops/servers-state.js';
 import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
+import { servesStatistics, statsService } from '../ops/stats-service.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import type { CliLevel, ProxyControl } from '../ops/types.js';
+import { PeerCounters, WholeProcessControl } from '../ops/whole-process.js';
 import { type ProxyEngine, type RawListenHandle, startProxyEngine } from '../proxy/engine.js';
+import type { ModeContext } from '../proxy/mode.js';
 import { dropPrivileges } from './privileges.js';
+
+/** How long a counter view waits for the master's answer before showing what it last had. */
+const PEERS_TIMEOUT_MS = 1000;
+/**
+ * How often the other workers' counters are fetched for the stats page and
+ * the Prometheus exporter, whose handler answers synchronously from the
+ * latest ones (the runtime API fetches them for each command instead).
+ */
+const PEERS_REFRESH_MS = 1000;
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
@@ -33,8 +51,13 @@ const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
 const log = createLogger({ pretty: args.pretty, level: args.level as 'info' }).child({ worker: args.index });
 const handles = new Map<string, RawListenHandle>();
 let engine: ProxyEngine | undefined;
+/** This worker's engine alone, and the view the runtime API and stats pages use (the whole process). */
+let local: ProxyControl | undefined;
 let control: ProxyControl | undefined;
+let info: (() => InfoFields) | undefined;
+let statsHandler: ModeContext['statsHandler'];
 let stopping = false;
+const peers = new PeerCounters((id) => send({ type: 'stats-snapshot-request', id }), PEERS_TIMEOUT_MS);
 
 /** Applies the previous generation's server state before the first connection is accepted. */
 function restore(e: ProxyEngine, state: ServerStateHandover): void {
@@ -72,31 +95,46 @@ function reportObservedTraffic(cfg: HaproxyConfig, e: ProxyEngine): void {
   }
 }
 
+/**
+ * The counter views over `e`: with several workers they add the others'
+ * latest snapshots (PeerCounters), as HAProxy's threads share counters.
+ */
+function views(cfg: HaproxyConfig, e: ProxyEngine, nb: number): void {
+  local = engineControl(e);
+  control = nb > 1 ? new WholeProcessControl(local, peers.latest) : local;
+  info = processInfo(cfg.global, control, nb);
+  const replicate = (command: readonly string[]) =>
+    send({ type: 'cli-replicate', args: command, level: 'admin' });
+  statsHandler = statsService({ control, info, log, ...(nb > 1 ? { replicate } : {}) });
+  if (nb > 1 && servesStatistics(cfg)) setInterval(() => void peers.refresh(), PEERS_REFRESH_MS).unref();
+}
+
 async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined): Promise<void> {
+  const adminProblems = statsAdminProblems(cfg.proxies);
+  if (adminProblems.length > 0) throw new ConfigErrors(adminProblems);
+  const nb = Math.max(1, cfg.global.nbthread || 1);
   const senders = proxyLogSenders(cfg.proxies);
   engine = await startProxyEngine(cfg, {
     log,
     listenerHandles: handles,
     logSink: trafficLogSink(senders, log),
+    statsHandler: (req) =>
+      statsHandler ? statsHandler(req) : { status: 503, headers: {}, body: 'statistics not ready\n' },
     // Observed from the first connection on, and on the handed-over state.
     // A reload's handover is fresher than any state file; without one (the
     // first start), the configured files apply. The check runner is the
     // master's, which cannot be told here of servers saved stopped: those
     // start as configured and the checks judge them.
     beforeServing: (e) => {
+      views(cfg, e, nb);
       reportObservedTraffic(cfg, e);
       if (state) restore(e, state);
       else loadServerStateFiles(cfg, e, log, { restoreStopped: false });
     },
   });
-  control = engineControl(engine);
   // The runtime API is served by the first worker: one process may own a unix
-  // socket path. With nbthread > 1 its counters are that worker's own.
-  if (args.index === 0 && cfg.global.statsSockets.length > 0) {
-    if ((cfg.global.nbthread || 1) > 1) {
-      log.warn('stats socket: served by worker 0; with nbthread > 1 its counters cover that worker only');
-    }
-    const nb = cfg.global.nbthread || 1;
+  // socket path. Its counter views gather the other workers' counters first.
+  if (args.index === 0 && cfg.global.statsSockets.length > 0 && control && info) {
     await startRuntimeApi({
       sockets: cfg.global.statsSockets,
       control,
@@ -105,9 +143,10 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
         ? {
             replicate: (a: readonly string[], level: CliLevel) =>
               send({ type: 'cli-replicate', args: a, level }),
+            gatherCounters: () => peers.refresh(),
           }
         : {}),
-      info: processInfo(cfg.global, control, cfg.global.nbthread || 1),
+      info,
     });
   }
   engine.on('listener-state', (ev: { bind: string; state: 'bound' | 'paused' | 'unbound' }) =>
@@ -119,18 +158,20 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
   send({ type: 'ready' });
 }
 
-/** Runs a state-changing command worker 0 answered on the stats socket; the answer is its. */
+/**
+ * Runs a state-changing command another worker ran (worker 0's stats socket,
+ * any worker's stats page admin form); the answer is that worker's.
+ */
 async function applyCommand(args: readonly string[], level: CliLevel): Promise<void> {
-  if (!control || !engine) return;
-  const c = control;
+  if (!control || !info) return;
   const deps: RuntimeDeps = {
-    control: c,
-    info: processInfo(c.config.global, c, c.config.global.nbthread || 1),
+    control,
+    info,
     cliSessions: () => [],
     killCliSession: () => false,
   };
   const out = await runCommand(args, { level, deps }, log);
-  log.debug({ command: args.join(' '), answer: out.trim() }, 'runtime command applied from worker 0');
+  log.debug({ command: args.join(' '), answer: out.trim() }, 'runtime command applied from another worker');
 }
 
 /** Margin after the grace period before a worker that has not drained exits anyway. */
@@ -183,6 +224,13 @@ process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
       break;
     case 'cli-apply':
       void applyCommand(m.args, m.level);
+      break;
+    case 'stats-snapshot-collect':
+      if (local)
+        send({ type: 'stats-snapshot', id: m.id, snapshot: takeSnapshot(local.stats(), local.process()) });
+      break;
+    case 'stats-snapshots':
+      peers.answered(m.id, m.snapshots);
       break;
     case 'pause':
       engine?.pauseListeners();
