@@ -2,6 +2,7 @@ import type { HaproxyConfig } from '../config/haproxy/model.js';
 import type { CounterSnapshot } from '../ops/counter-snapshot.js';
 import type { CliLevel, VrrpCommand, VrrpView } from '../ops/types.js';
 import type { ObservedStatus } from '../proxy/server.js';
+import type { StickDump } from '../proxy/stick/handover.js';
 
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
@@ -58,7 +59,11 @@ export type ToWorker =
       readonly config: HaproxyConfig;
       /** Server state to apply before serving (`show servers state` text), e.g. the previous generation's. */
       readonly serverState?: ServerStateHandover;
+      /** Stick-table contents of the previous generation's workers, one dump per worker (reload). */
+      readonly stickTables?: readonly StickDump[];
     }
+  /** Asks for the worker's stick-table contents, answered by `stick-tables`. */
+  | { readonly type: 'stick-tables-request'; readonly id: number }
   /** Asks for the worker's `show servers state` text, answered by `servers-state`. */
   | { readonly type: 'servers-state-request'; readonly id: number }
   | {
@@ -131,6 +136,7 @@ export type FromWorker =
   /** Passive health: the outcomes seen since the last message, in order. */
   | { readonly type: 'observed'; readonly events: readonly ObservedEvent[] }
   | { readonly type: 'servers-state'; readonly id: number; readonly text: string }
+  | { readonly type: 'stick-tables'; readonly id: number; readonly dump: StickDump }
   /** The other workers' counters, for a whole-process counter view; answered by `stats-snapshots`. */
   | { readonly type: 'stats-snapshot-request'; readonly id: number }
   /** This worker's counters, answering `stats-snapshot-collect` `id`. */

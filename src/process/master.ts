@@ -9,7 +9,8 @@
  * judged here too, from the outcomes the workers report. The new workers start from the
  * old worker 0's `show servers state` (runtime admin states, weights,
  * addresses, servers found down), applied as HAProxy applies a server-state
- * file, so runtime changes survive a reload without one. It also gathers
+ * file, so runtime changes survive a reload without one, and merge the old
+ * workers' stick-table contents (proxy/stick/handover.ts). It also gathers
  * the workers' counters for a worker's whole-process counter view
  * (ops/whole-process.ts). No request passes through it.
  */
@@ -38,6 +39,7 @@ import { proxyLogSenders } from '../ops/syslog.js';
 import { CounterGather } from '../ops/whole-process.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
+import type { StickDump } from '../proxy/stick/handover.js';
 import { applyCpuMap } from './cpu-map.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -160,9 +162,9 @@ export class Master {
     return Math.max(1, this.cfg.global.nbthread || 1);
   }
 
-  private async startGeneration(state?: ServerStateHandover): Promise<void> {
+  private async startGeneration(state?: ServerStateHandover, tables?: readonly StickDump[]): Promise<void> {
     const gen = ++this.gen;
-    const started = Array.from({ length: this.workerCount() }, (_, i) => this.fork(i, gen, state));
+    const started = Array.from({ length: this.workerCount() }, (_, i) => this.fork(i, gen, state, tables));
     await Promise.all(started.map((w) => this.waitReady(w)));
   }
 
@@ -201,7 +203,47 @@ export class Master {
     });
   }
 
-  private fork(index: number, gen: number, serverState?: ServerStateHandover): Worker {
+  /**
+   * The stick-table contents of every worker of the running generation (each
+   * holds its own tables), for the workers of a reload, which merge them; a
+   * worker that does not answer in time is left out. A crashed worker's
+   * replacement starts with empty tables: its peers keep theirs, and a copy
+   * would count their entries twice.
+   */
+  private stickTables(): Promise<StickDump[]> {
+    const live = this.workers.filter((x) => x.gen === this.gen && x.ready && x.proc.connected);
+    return Promise.all(
+      live.map(
+        (w) =>
+          new Promise<StickDump | undefined>((resolve) => {
+            const id = ++this.stateRequests;
+            const done = (dump: StickDump | undefined) => {
+              clearTimeout(timer);
+              w.proc.off('message', onMsg);
+              if (!dump)
+                this.opts.log.warn(
+                  { workerPid: w.proc.pid },
+                  'no stick-table contents from a worker in time',
+                );
+              resolve(dump);
+            };
+            const onMsg = (m: FromWorker) => {
+              if (m.type === 'stick-tables' && m.id === id) done(m.dump);
+            };
+            const timer = setTimeout(() => done(undefined), STATE_TIMEOUT_MS);
+            w.proc.on('message', onMsg);
+            w.proc.send({ type: 'stick-tables-request', id } satisfies ToWorker);
+          }),
+      ),
+    ).then((dumps) => dumps.filter((d): d is StickDump => d !== undefined));
+  }
+
+  private fork(
+    index: number,
+    gen: number,
+    serverState?: ServerStateHandover,
+    stickTables?: readonly StickDump[],
+  ): Worker {
     const args: WorkerArgs = { pretty: this.opts.pretty, level: this.opts.level, index };
     const proc = fork(join(here, 'worker.js'), [JSON.stringify(args)], {
       stdio: 'inherit',
@@ -216,7 +258,7 @@ export class Master {
       const raw = listenHandle(server) as unknown as net.Server | undefined;
       if (raw) proc.send({ type: 'listener', key } satisfies ToWorker, raw);
     }
-    proc.send({ type: 'start', config: this.cfg, serverState } satisfies ToWorker);
+    proc.send({ type: 'start', config: this.cfg, serverState, stickTables } satisfies ToWorker);
     proc.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
         w.ready = true;
@@ -395,12 +437,12 @@ export class Master {
       return;
     }
     const old = this.workers.slice();
-    const state = await this.serverState(next);
+    const [state, tables] = await Promise.all([this.serverState(next), this.stickTables()]);
     if (state) this.opts.log.info({ from: state.source }, 'reload: handing the running server state over');
     try {
       await this.bindAll(next);
       this.cfg = next;
-      await this.startGeneration(state);
+      await this.startGeneration(state, tables);
     } catch (err) {
       this.opts.log.error({ err: (err as Error).message }, 'reload failed; the running workers keep serving');
       return;

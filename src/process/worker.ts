@@ -32,6 +32,7 @@ import type { CliLevel, ProxyControl } from '../ops/types.js';
 import { PeerCounters, WholeProcessControl } from '../ops/whole-process.js';
 import { type ProxyEngine, type RawListenHandle, startProxyEngine } from '../proxy/engine.js';
 import type { ModeContext } from '../proxy/mode.js';
+import { exportStickTables, importStickTables, type StickDump } from '../proxy/stick/handover.js';
 import { dropPrivileges } from './privileges.js';
 
 /** How long a counter view waits for the master's answer before showing what it last had. */
@@ -67,6 +68,30 @@ function restore(e: ProxyEngine, state: ServerStateHandover): void {
   });
   for (const w of r.warnings) log.warn({ source: state.source }, `server state: ${w}`);
   log.info({ source: state.source, applied: r.applied.length, skipped: r.skipped }, 'server state restored');
+}
+
+/**
+ * Stick-table contents of one of the previous generation's workers (a
+ * reload), before the first connection: entries, counters and rates go on
+ * where they were. What the new configuration cannot take is logged.
+ */
+function restoreStickTables(e: ProxyEngine, dump: StickDump): void {
+  const r = importStickTables(e.stickTables, dump, e.clock.now());
+  if (r.rejected) {
+    log.warn(`stick tables: previous contents not restored: ${r.rejected}`);
+    return;
+  }
+  for (const t of r.skipped) if (t.entries > 0) log.warn(`stick tables: ${t.message}`);
+  for (const t of r.tables) {
+    if (t.lostData.length > 0)
+      log.info(
+        `stick table '${t.name}': data no longer stored or with a new period restart at 0: ${t.lostData.join(', ')}`,
+      );
+    if (t.dropped > 0) log.warn(`stick table '${t.name}': ${t.dropped} entries dropped to fit its size`);
+  }
+  const entries = r.tables.reduce((n, t) => n + t.entries, 0);
+  if (entries > 0)
+    log.info({ tables: r.tables.length, entries }, 'stick tables restored from the previous workers');
 }
 
 /**
@@ -109,7 +134,11 @@ function views(cfg: HaproxyConfig, e: ProxyEngine, nb: number): void {
   if (nb > 1 && servesStatistics(cfg)) setInterval(() => void peers.refresh(), PEERS_REFRESH_MS).unref();
 }
 
-async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined): Promise<void> {
+async function start(
+  cfg: HaproxyConfig,
+  state: ServerStateHandover | undefined,
+  tables: readonly StickDump[] = [],
+): Promise<void> {
   const adminProblems = statsAdminProblems(cfg.proxies);
   if (adminProblems.length > 0) throw new ConfigErrors(adminProblems);
   const nb = Math.max(1, cfg.global.nbthread || 1);
@@ -130,6 +159,7 @@ async function start(cfg: HaproxyConfig, state: ServerStateHandover | undefined)
       reportObservedTraffic(cfg, e);
       if (state) restore(e, state);
       else loadServerStateFiles(cfg, e, log, { restoreStopped: false });
+      for (const dump of tables) restoreStickTables(e, dump);
     },
   });
   // The runtime API is served by the first worker: one process may own a unix
@@ -196,7 +226,7 @@ process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
       if (handle) handles.set(m.key, handle);
       break;
     case 'start':
-      start(m.config, m.serverState).catch((err: unknown) => {
+      start(m.config, m.serverState, m.stickTables).catch((err: unknown) => {
         send({ type: 'failed', message: (err as Error).message });
         process.exit(1);
       });
@@ -221,6 +251,14 @@ process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
         const text = renderServersState(control.servers(), configDisabled(control.config));
         send({ type: 'servers-state', id: m.id, text });
       }
+      break;
+    case 'stick-tables-request':
+      if (engine)
+        send({
+          type: 'stick-tables',
+          id: m.id,
+          dump: exportStickTables(engine.stickTables, engine.clock.now()),
+        });
       break;
     case 'cli-apply':
       void applyCommand(m.args, m.level);

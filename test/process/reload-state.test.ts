@@ -4,6 +4,7 @@
  * force after `kill -USR2`, without any server-state file (the master hands
  * the old worker's `show servers state` to the new workers), and reach
  * every worker at once (worker 0 hands them to the others through the master).
+ * Stick tables survive too: each new worker merges every old worker's contents.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -18,6 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hapair-rs-'));
 const sock = join(dir, 'admin.sock');
 const backends: net.Server[] = [];
 let port = 0;
+let tracked = 0;
 let master: ChildProcess | undefined;
 let stderr = '';
 
@@ -105,6 +107,9 @@ before(async () => {
   const probe = net.createServer();
   port = await listen(probe);
   await new Promise((r) => probe.close(r));
+  const probe2 = net.createServer();
+  tracked = await listen(probe2);
+  await new Promise((r) => probe2.close(r));
   const gone = net.createServer();
   const closed = await listen(gone);
   await new Promise((r) => gone.close(r));
@@ -120,6 +125,11 @@ defaults
     timeout server 5s
 frontend fe
     bind 127.0.0.1:${port}
+    default_backend be
+frontend ft
+    bind 127.0.0.1:${tracked}
+    stick-table type ip size 100 expire 10m store conn_cnt
+    tcp-request connection track-sc0 src
     default_backend be
 backend be
     balance roundrobin
@@ -222,4 +232,39 @@ it('a server its checks found down stays down across a reload until its checks p
   assert.equal(st.dead?.[0], '0');
   assert.equal(st.live?.[0], '2');
   assert.match(stderr, /"servers":\["be2\/dead"\].*servers stay down until their checks pass/);
+});
+
+/** conn_cnt of 127.0.0.1 in frontend ft's table, as worker 0 sees it. */
+async function trackedCount(): Promise<number> {
+  const out = await cli('show table ft');
+  const m = /key=127\.0\.0\.1 .*conn_cnt=(\d+)/.exec(out);
+  assert.ok(m, out);
+  return Number(m[1]);
+}
+
+it('stick-table contents survive SIGUSR2: each new worker merges what every old worker counted', async () => {
+  // 40 new connections, which the kernel spreads over both workers: each old worker counts its share.
+  for (let i = 0; i < 40; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect(tracked, '127.0.0.1');
+      s.setTimeout(2000, () => s.destroy(new Error('timeout')));
+      s.on('data', () => undefined);
+      s.on('error', reject);
+      s.on('close', () => resolve());
+    });
+  }
+  const before = await trackedCount();
+  assert.ok(before > 0 && before < 40, `worker 0 alone counted ${before} of 40`);
+
+  const old = workers();
+  master!.kill('SIGUSR2');
+  let now = workers();
+  for (let i = 0; i < 100 && (now.length !== 2 || now.some((p) => old.includes(p))); i++) {
+    await sleep(50);
+    now = workers();
+  }
+  assert.ok(!now.some((p) => old.includes(p)), 'the old workers are gone');
+  assert.match(stderr, /stick tables restored from the previous workers/);
+  // Worker 0 of the new generation holds both old workers' counts.
+  assert.equal(await trackedCount(), 40);
 });
