@@ -27,6 +27,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { writeSection } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '../dist');
@@ -216,7 +217,7 @@ async function benchMain(argv) {
     const md = report(results, { n, nV2, started, only: process.env.FAILOVER_ONLY });
     console.log(`\n${md}`);
     if (only) console.log('\nFAILOVER_ONLY run: RESULTS.md not written; copy the rows above.');
-    else writeResults(md);
+    else console.log(`wrote ${writeSection('# Failover', md)}`);
   } finally {
     await destroy();
   }
@@ -572,23 +573,6 @@ function report(results, { n, nV2, started, only }) {
   }
   lines.push('', 'Moonshots (issue 8), hapair:', '', ...moon, '');
   return lines.join('\n');
-}
-
-/** Replaces the "# Failover" section of bench/RESULTS.md (up to the next top-level heading), or appends it. */
-function writeResults(md) {
-  const file = join(here, 'RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const start = text.search(/^# Failover\s*$/m);
-  let next;
-  if (start >= 0) {
-    const rest = text.slice(start + 1);
-    const m = /^# /m.exec(rest);
-    next = m ? start + 1 + m.index : text.length;
-  }
-  const out =
-    start >= 0 ? `${text.slice(0, start)}${md}\n\n${text.slice(next)}` : `${text.trimEnd()}\n\n\n${md}\n`;
-  writeFileSync(file, out);
-  console.log(`wrote ${file}`);
 }
 
 if (process.argv[2] === '--probe') await probeMain(process.argv.slice(3));

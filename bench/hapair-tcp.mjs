@@ -1,9 +1,16 @@
 // Runs hapair's proxy engine alone in this process, in mode tcp, for bench/tcp.mjs.
-// Usage: node bench/hapair-tcp.mjs <listen-port> <backend-port>...
 // Prints "ready" once listening. Built files come from the repository's dist/.
-import { createLogger } from '../dist/src/core/logger.js';
-import { startProxyEngine } from '../dist/src/proxy/engine.js';
-import { makeBind, makeConfig, makeProxy, makeServer } from '../dist/test/helpers/model.js';
+import { exitOnHelp } from './lib.mjs';
+
+exitOnHelp(`usage: node bench/hapair-tcp.mjs LISTEN_PORT BACKEND_PORT...
+
+hapair's proxy engine alone, mode tcp, listening on 127.0.0.1:LISTEN_PORT and balancing over
+127.0.0.1:BACKEND_PORT... (started by bench/tcp.mjs); prints "ready" once listening, stops on
+SIGTERM. Needs a build (npx tsc -p .).`);
+
+const { createLogger } = await import('../dist/src/core/logger.js');
+const { startProxyEngine } = await import('../dist/src/proxy/engine.js');
+const { makeBind, makeConfig, makeProxy, makeServer } = await import('../dist/test/helpers/model.js');
 
 const [listenPort, ...backendPorts] = process.argv.slice(2).map(Number);
 const cfg = makeConfig(

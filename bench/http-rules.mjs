@@ -3,18 +3,24 @@
 // rules and once with 10 ACLs, 3 use_backend, 4 header rewrites and `option forwardfor`, run by
 // haproxy and by hapair (loaded by hapair's own config loader). wrk keep-alive small requests,
 // c=50, against each of the four; prints the proxy CPU µs per request and how much the rules
-// add for each proxy, measured in the same run. Results replace the "Rule set" section of
-// bench/RESULTS.md.
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/http-rules.mjs [seconds-per-run]
+// add for each proxy, measured in the same run. Results replace the "# Rule set benchmark" section
+// of bench/RESULTS.md.
 // `node bench/http-rules.mjs --serve FILE` runs hapair's engine on a config file (used here).
-// Needs nginx, haproxy, wrk and taskset. Every process it starts is killed by PID at the end.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Every process it starts is killed by PID at the end.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, measure, start, stopChildren, version } from './lib.mjs';
+import { exitOnHelp, freePort, measure, start, stopChildren, version, writeSection } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
+exitOnHelp(`usage: node bench/http-rules.mjs [SECONDS=5]
+
+  SECONDS  measured seconds per wrk run (each after a 2 s warm-up)
+
+haproxy and hapair in mode http, each without and with a realistic rule set, wrk keep-alive
+c=50. Writes the "# Rule set benchmark" section of bench/RESULTS.md. Needs nginx, haproxy,
+wrk, taskset and a build (npx tsc -p .).`);
+
 const SECONDS = Number(process.argv[2] ?? 5);
 let tmp;
 
@@ -94,8 +100,18 @@ ${site(b2)} }
   const procs = {
     'haproxy-plain': await start(0, '/usr/sbin/haproxy', ['-db', '-f', files['haproxy-plain']]),
     'haproxy-rules': await start(0, '/usr/sbin/haproxy', ['-db', '-f', files['haproxy-rules']]),
-    'hapair-plain': await start(0, process.execPath, [fileURLToPath(import.meta.url), '--serve', files['hapair-plain']], 'ready'),
-    'hapair-rules': await start(0, process.execPath, [fileURLToPath(import.meta.url), '--serve', files['hapair-rules']], 'ready'),
+    'hapair-plain': await start(
+      0,
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--serve', files['hapair-plain']],
+      'ready',
+    ),
+    'hapair-rules': await start(
+      0,
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--serve', files['hapair-rules']],
+      'ready',
+    ),
   };
   const ports = { 'haproxy-plain': hp0, 'haproxy-rules': hp1, 'hapair-plain': ha0, 'hapair-rules': ha1 };
   const opts = { conns: 50, seconds: SECONDS, readErrors: false };
@@ -104,23 +120,17 @@ ${site(b2)} }
     r[name] = measure(procs[name].pid, `http://127.0.0.1:${ports[name]}/index.html?page=2`, opts);
     process.stdout.write(`${name}: ${r[name].rps.toFixed(0)} req/s ${r[name].usPerReq?.toFixed(1)} µs/req\n`);
   }
-  const file = join(here, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start_ = old.indexOf('\n# Rule set benchmark');
-  let kept = old;
-  if (start_ >= 0) {
-    const next = old.indexOf('\n# ', start_ + 2);
-    kept = old.slice(0, start_) + (next >= 0 ? old.slice(next) : '');
-  }
   const text = report(r);
-  writeFileSync(file, `${kept.replace(/\n+$/, '')}\n\n${text}`);
+  writeSection('# Rule set benchmark', text);
   process.stdout.write(text);
 }
 
 function report(r) {
   const f = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
-  const rise = (a, b) => (r[a].usPerReq && r[b].usPerReq ? `${f((r[b].usPerReq / r[a].usPerReq - 1) * 100, 1)}%` : '–');
-  const line = (name) => `| ${name} | ${f(r[name].rps)} | ${f(r[name].usPerReq, 1)} | ${f(r[name].p99, 2)} | ${r[name].errors} |`;
+  const rise = (a, b) =>
+    r[a].usPerReq && r[b].usPerReq ? `${f((r[b].usPerReq / r[a].usPerReq - 1) * 100, 1)}%` : '–';
+  const line = (name) =>
+    `| ${name} | ${f(r[name].rps)} | ${f(r[name].usPerReq, 1)} | ${f(r[name].p99, 2)} | ${r[name].errors} |`;
   return [
     '# Rule set benchmark',
     '',

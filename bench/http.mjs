@@ -2,16 +2,24 @@
 // HTTP-mode benchmark: wrk → {nginx directly, haproxy `mode http`, hapair `mode http`} → 2 nginx
 // backends. Same method as bench/tcp.mjs: the proxy pinned on CPU 0, wrk and nginx on CPU 1;
 // per scenario the requests/s, the proxy's CPU µs per request (utime+stime from /proc/PID/stat),
-// p50/p99 latency, errors, and the hapair/haproxy CPU ratio from the same run. The results are
-// appended to bench/RESULTS.md (replacing a previous HTTP section).
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/http.mjs [seconds-per-run]
+// p50/p99 latency, errors, and the hapair/haproxy CPU ratio from the same run. The results
+// replace the "# HTTP-mode benchmark" section of bench/RESULTS.md.
 // `node bench/http.mjs --serve PORT B1 B2` runs hapair's engine alone (used by the benchmark).
-// Needs nginx, haproxy, wrk and taskset. Every process it starts is killed by PID at the end.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Every process it starts is killed by PID at the end.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, measure, start, stopChildren, version } from './lib.mjs';
+import { exitOnHelp, freePort, measure, start, stopChildren, version, writeSection } from './lib.mjs';
+
+exitOnHelp(`usage: node bench/http.mjs [SECONDS=5]
+
+  SECONDS  measured seconds per wrk run (each after a 2 s warm-up)
+
+wrk -> {nginx direct, haproxy, hapair, node-http-proxy} in mode http -> 2 nginx backends.
+Writes the "# HTTP-mode benchmark" section of bench/RESULTS.md. Needs nginx, haproxy, wrk,
+taskset and a build (npx tsc -p .); node-http-proxy needs \`npm install\` in bench/ (its column
+is skipped without it).`);
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -100,7 +108,8 @@ async function main() {
       [join(here, 'node-http-proxy.mjs'), String(nhpPort), String(b1), String(b2)],
       'ready',
     );
-  } else process.stdout.write('node-http-proxy not installed (npm install in bench/): its column is skipped\n');
+  } else
+    process.stdout.write('node-http-proxy not installed (npm install in bench/): its column is skipped\n');
   const scenarios = [
     { name: 'keep-alive small, c=50', path: '/', conns: 50 },
     { name: 'keep-alive small, c=1000', path: '/', conns: 1000 },
@@ -121,12 +130,9 @@ async function main() {
         `hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`,
     );
   }
-  const file = join(here, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const cut = old.indexOf('\n# HTTP-mode benchmark');
-  const kept = cut >= 0 ? old.slice(0, cut) : old.replace(/\n+$/, '');
-  writeFileSync(file, `${kept}\n\n${report(results)}`);
-  process.stdout.write(report(results));
+  const text = report(results);
+  writeSection('# HTTP-mode benchmark', text);
+  process.stdout.write(text);
 }
 
 function report(results) {

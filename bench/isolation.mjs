@@ -24,12 +24,13 @@
  * section of bench/RESULTS.md; a shorter run prints its table only.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { writeSection } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '../dist');
@@ -400,7 +401,7 @@ async function main(argv) {
     };
     const md = report(res);
     console.log(`\n${md}`);
-    if (duration >= 600 || force) writeResults(md);
+    if (duration >= 600 || force) console.log(`wrote ${writeSection('# Isolation', md)}`);
     else console.log('\nShort run (< 600 s, no --write): RESULTS.md not written.');
   } finally {
     await destroy();
@@ -473,22 +474,6 @@ function report(r) {
           `${r.falseFailovers.length ? `; ${r.falseFailovers.length} false failover(s)` : '; no false failover (that half is met)'}.`),
     '',
   ].join('\n');
-}
-
-/** Replaces the "# Isolation" section of bench/RESULTS.md (up to the next top-level heading), or appends it. */
-function writeResults(md) {
-  const file = join(here, 'RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const start = text.search(/^# Isolation\s*$/m);
-  let next;
-  if (start >= 0) {
-    const m = /^# /m.exec(text.slice(start + 1));
-    next = m ? start + 1 + m.index : text.length;
-  }
-  const out =
-    start >= 0 ? `${text.slice(0, start)}${md}\n\n${text.slice(next)}` : `${text.trimEnd()}\n\n\n${md}\n`;
-  writeFileSync(file, out);
-  console.log(`wrote ${file}`);
 }
 
 await main(process.argv.slice(2));

@@ -1,13 +1,25 @@
-// Helpers shared by the benchmark scripts (tcp.mjs, http.mjs): pinned child
-// processes, wrk runs, and proxy CPU per request from /proc.
+// Helpers shared by the benchmark scripts: pinned child processes, wrk runs, proxy CPU per
+// request from /proc, --help handling and the sections of RESULTS.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const children = [];
+const RESULTS = `${dirname(fileURLToPath(import.meta.url))}/RESULTS.md`;
+
+/**
+ * Prints `usage` and exits 0 when the command line holds `--help` or `-h`. Called by every script
+ * before it starts a process or writes a file.
+ */
+export function exitOnHelp(usage) {
+  const args = process.argv.slice(2);
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  process.stdout.write(`${usage.replace(/\n+$/, '')}\n`);
+  process.exit(0);
+}
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -221,4 +233,15 @@ export function replaceSection(old, title, text) {
   const before = old.slice(0, start).replace(/\n+$/, '');
   const after = next < 0 ? '' : `\n\n${old.slice(next + 1)}`;
   return `${before}${before ? '\n\n\n' : ''}${text.replace(/\n+$/, '')}\n${after}`;
+}
+
+/**
+ * Writes `text` (which starts with its `# ` heading `title`) as that section of bench/RESULTS.md
+ * with replaceSection(): every other script's sections stay as they are. Returns the file's path.
+ */
+export function writeSection(title, text) {
+  if (!text.startsWith(`${title}\n`)) throw new Error(`section text does not start with '${title}'`);
+  const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  writeFileSync(RESULTS, replaceSection(old, title, text));
+  return RESULTS;
 }

@@ -6,30 +6,29 @@
 // SIGUSR2, RELOADS times, RELOAD_GAP_MS apart. Counts completed requests, failed requests by kind,
 // refused connections, reconnections, p99 latency, and when each failure happened relative to
 // the last reload. Writes the "# Reload under load" section of bench/RESULTS.md.
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/reload.mjs [reloads]
 // `node bench/reload.mjs --load PORT RATE SECONDS` runs the load generator alone (JSON on stdout).
 // Pinning: the proxy (master and workers) on CPU 0; nginx, wrk and the load generator on CPU 1.
 // Every process it starts is stopped by PID at the end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
+  exitOnHelp,
   freePort,
   measure,
   processTree,
-  replaceSection,
   startMasterWorker,
   startNginx,
   stopChild,
   stopChildren,
   version,
+  writeSection,
 } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const CONNS = 20;
 const LOAD_SHARE = 0.5;
 const RELOAD_GAP_MS = 1000;
@@ -387,9 +386,7 @@ async function main() {
   }
   const text = report(results);
   process.stdout.write(`\n${text}`);
-  const file = join(here, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  writeFileSync(file, replaceSection(old, '# Reload under load', text));
+  writeSection('# Reload under load', text);
 }
 
 function report(results) {
@@ -520,6 +517,20 @@ if (process.argv[2] === '--load') {
     process.exit(0);
   });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  exitOnHelp(`usage: node bench/reload.mjs [RELOADS=20]
+       node bench/reload.mjs --load PORT RATE SECONDS
+
+  RELOADS  configuration rewrites + SIGUSR2 to the master, 1 s apart, during the paced load
+  --load   the load generator alone against 127.0.0.1:PORT (JSON summary on stdout)
+
+  env RELOAD_AFTER_MS  how long the load goes on after the last reload (default: until 3 s past
+                       the first old worker's 30 s drain, at least 3000)
+  env RELOAD_LOG=DIR   write each master's log to DIR/<proxy>.log
+
+hapair -W and haproxy -W in mode http over 2 nginx backends: capacity with wrk, then 50% of it
+from 20 keep-alive connections while the configuration is reloaded. Writes the
+"# Reload under load" section of bench/RESULTS.md. Needs nginx, haproxy, wrk, taskset and a
+build (npx tsc -p .).`);
   main()
     .catch((e) => {
       process.stderr.write(`${e.stack ?? e}\n`);

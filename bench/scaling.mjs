@@ -6,26 +6,33 @@
 // proxy). Also the proxy's CPU time per request (every process of the proxy, from /proc) and,
 // for hapair nbthread 2, how the CPU time splits between the two worker processes.
 // Writes the "# Multi-core scaling" section of bench/RESULTS.md.
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/scaling.mjs [seconds-per-run] [rounds]
 // Every process it starts is stopped by PID at the end.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   CLK_TCK,
+  exitOnHelp,
   freePort,
-  replaceSection,
   startMasterWorker,
   startNginx,
   stopChild,
   stopChildren,
   treeTicks,
   version,
+  writeSection,
   wrk,
 } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
+exitOnHelp(`usage: node bench/scaling.mjs [SECONDS=10] [ROUNDS=2]
+
+  SECONDS  measured seconds per wrk run (each after a 2 s warm-up)
+  ROUNDS   rounds of the four runs (hapair -W and haproxy -W, nbthread 1 and 2)
+
+Requests/s and proxy CPU per request of hapair -W and haproxy -W with nbthread 1 and 2, mode
+http over 2 nginx backends. Writes the "# Multi-core scaling" section of bench/RESULTS.md.
+Needs nginx, haproxy, wrk, taskset and a build (npx tsc -p .).`);
+
 const SECONDS = Number(process.argv[2] ?? 10);
 const ROUNDS = Number(process.argv[3] ?? 2);
 const CONNS = 50;
@@ -105,9 +112,7 @@ async function main() {
   }
   const text = report(direct, runs);
   process.stdout.write(`\n${text}`);
-  const file = join(here, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  writeFileSync(file, replaceSection(old, '# Multi-core scaling', text));
+  writeSection('# Multi-core scaling', text);
 }
 
 function report(direct, runs) {

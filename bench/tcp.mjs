@@ -3,15 +3,22 @@
 // Pinned with taskset: the proxy on CPU 0, wrk (and nginx) on CPU 1. For each
 // scenario it reports requests/s, the proxy's CPU µs per request (utime+stime
 // from /proc/PID/stat), p50/p99 latency and wrk errors, and the hapair/haproxy
-// CPU ratio from the same run; then writes bench/RESULTS.md.
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/tcp.mjs [seconds-per-run]
+// CPU ratio from the same run; then writes the "# TCP-mode benchmark" section of bench/RESULTS.md.
 // Needs nginx, haproxy, wrk and taskset on PATH (or /usr/sbin). Every process it
 // starts is killed by PID at the end.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, measure, start, stopChildren, version } from './lib.mjs';
+import { exitOnHelp, freePort, measure, start, stopChildren, version, writeSection } from './lib.mjs';
+
+exitOnHelp(`usage: node bench/tcp.mjs [SECONDS=10]
+
+  SECONDS  measured seconds per wrk run (each after a 2 s warm-up)
+
+wrk -> {nginx direct, haproxy, hapair} in mode tcp -> 2 nginx backends. Writes the
+"# TCP-mode benchmark" section of bench/RESULTS.md. Needs nginx, haproxy, wrk, taskset
+and a build (npx tsc -p .).`);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -56,7 +63,12 @@ listen px
   );
   await start(1, 'nginx', ['-c', join(tmp, 'nginx.conf'), '-p', tmp]);
   const haproxy = await start(0, '/usr/sbin/haproxy', ['-db', '-f', join(tmp, 'haproxy.cfg')]);
-  const hapair = await start(0, process.execPath, [join(here, 'hapair-tcp.mjs'), String(hapairPort), String(b1), String(b2)], 'ready');
+  const hapair = await start(
+    0,
+    process.execPath,
+    [join(here, 'hapair-tcp.mjs'), String(hapairPort), String(b1), String(b2)],
+    'ready',
+  );
   const scenarios = [
     { name: 'small, c=50', path: '/', conns: 50 },
     { name: 'small, c=1000', path: '/', conns: 1000 },
@@ -69,10 +81,13 @@ listen px
     const hap = measure(haproxy.pid, `http://127.0.0.1:${hapPort}${sc.path}`, opts);
     const hpr = measure(hapair.pid, `http://127.0.0.1:${hapairPort}${sc.path}`, opts);
     results.push({ sc, direct, hap, hpr });
-    process.stdout.write(`${sc.name}: haproxy ${hap.rps.toFixed(0)} req/s ${hap.usPerReq?.toFixed(1)} µs/req; hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`);
+    process.stdout.write(
+      `${sc.name}: haproxy ${hap.rps.toFixed(0)} req/s ${hap.usPerReq?.toFixed(1)} µs/req; hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`,
+    );
   }
-  writeFileSync(join(here, 'RESULTS.md'), report(results));
-  process.stdout.write(readFileSync(join(here, 'RESULTS.md'), 'utf8'));
+  const text = report(results);
+  writeSection('# TCP-mode benchmark', text);
+  process.stdout.write(text);
 }
 
 function report(results) {

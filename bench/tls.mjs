@@ -3,19 +3,25 @@
 // backends over plain HTTP. Same method as bench/http.mjs: the proxy pinned on CPU 0, wrk and nginx on
 // CPU 1; for an ECDSA P-256 and an RSA-2048 certificate (made with the openssl CLI for the run), the
 // new-handshake rate (a new TLS connection per request) and keep-alive requests/s, with the proxy's
-// CPU µs per request and the hapair/haproxy ratio. The results are appended to bench/RESULTS.md
-// (replacing a previous TLS section).
-// Usage: (cd .. && npx tsc -p tsconfig.json) && node bench/tls.mjs [seconds-per-run]
+// CPU µs per request and the hapair/haproxy ratio. The results replace the
+// "# TLS termination benchmark" section of bench/RESULTS.md.
 // `node bench/tls.mjs --serve PORT_EC CRT_EC PORT_RSA CRT_RSA B1 B2` runs hapair's engine alone.
-// Needs nginx, haproxy, wrk, openssl and taskset. Every process it starts is killed by PID at the end.
+// Every process it starts is killed by PID at the end.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, measure, start, stopChildren, version } from './lib.mjs';
+import { exitOnHelp, freePort, measure, start, stopChildren, version, writeSection } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
+exitOnHelp(`usage: node bench/tls.mjs [SECONDS=5]
+
+  SECONDS  measured seconds per wrk run (each after a 2 s warm-up)
+
+wrk (https) -> {haproxy, hapair} terminating TLS in mode http -> 2 nginx backends, with an
+ECDSA P-256 and an RSA-2048 certificate, new TLS connection per request and keep-alive.
+Writes the "# TLS termination benchmark" section of bench/RESULTS.md. Needs nginx, haproxy,
+wrk, openssl, taskset and a build (npx tsc -p .).`);
 
 async function serve([ecPort, ecCrt, rsaPort, rsaCrt, ...backendPorts]) {
   const { createLogger } = await import('../dist/src/core/logger.js');
@@ -30,7 +36,9 @@ async function serve([ecPort, ecCrt, rsaPort, rsaCrt, ...backendPorts]) {
       servers: backendPorts.map((p, i) => makeServer(`s${i + 1}`, `127.0.0.1:${p}`, { id: i + 1 })),
       timeouts: { connect: 5000, client: 30000, server: 30000 },
     });
-  const cfg = makeConfig([proxy('ec', ecPort, ecCrt, 2), proxy('rsa', rsaPort, rsaCrt, 3)], { maxconn: 8000 });
+  const cfg = makeConfig([proxy('ec', ecPort, ecCrt, 2), proxy('rsa', rsaPort, rsaCrt, 3)], {
+    maxconn: 8000,
+  });
   const engine = await startProxyEngine(cfg, { log: createLogger({ level: 'warn' }) });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => engine.stop({ grace: 0 }).then(() => process.exit(0)));
@@ -44,9 +52,13 @@ function certificate(name, keyArgs) {
   const key = join(tmp, `${name}.key`);
   const cert = join(tmp, `${name}.crt`);
   execFileSync('openssl', ['genpkey', ...keyArgs, '-out', key], { stdio: 'ignore' });
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', key, '-out', cert, '-days', '2', '-subj', '/CN=bench'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-new', '-key', key, '-out', cert, '-days', '2', '-subj', '/CN=bench'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const pem = join(tmp, `${name}.pem`);
   writeFileSync(pem, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
   chmodSync(pem, 0o644);
@@ -110,7 +122,13 @@ async function main() {
     ['ECDSA P-256', hapEc, hprEc],
     ['RSA-2048', hapRsa, hprRsa],
   ]) {
-    scenarios.push({ name: `${type}: new TLS connection per request, c=50`, hapPort, hprPort, conns: 50, close: true });
+    scenarios.push({
+      name: `${type}: new TLS connection per request, c=50`,
+      hapPort,
+      hprPort,
+      conns: 50,
+      close: true,
+    });
     scenarios.push({ name: `${type}: keep-alive small, c=50`, hapPort, hprPort, conns: 50 });
   }
   const results = [];
@@ -124,13 +142,9 @@ async function main() {
         `hapair ${hpr.rps.toFixed(0)} req/s ${hpr.usPerReq?.toFixed(1)} µs/req\n`,
     );
   }
-  const file = join(here, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const cut = old.indexOf('\n# TLS termination benchmark');
-  const end = cut >= 0 ? old.indexOf('\n# ', cut + 1) : -1;
-  const kept = cut >= 0 ? old.slice(0, cut) + (end >= 0 ? old.slice(end) : '') : old;
-  writeFileSync(file, `${kept.replace(/\n+$/, '')}\n\n${report(results)}`);
-  process.stdout.write(report(results));
+  const text = report(results);
+  writeSection('# TLS termination benchmark', text);
+  process.stdout.write(text);
 }
 
 function report(results) {
