@@ -2,8 +2,9 @@
  * Serves `stats enable` pages and `http-request use-service
  * prometheus-exporter` from the HTTP data path: the engine's statsHandler
  * calls the renderers of src/ops with the live counters, the process info,
- * the VRRP view (refreshed from the VRRP process every second, since the
- * handler is synchronous) and, for pages, `stats admin if COND`.
+ * the VRRP view (refreshed from the VRRP process every second, so that the
+ * handler answers at once) and, for pages, `stats admin if COND`
+ * (ops/stats-service.ts statsAdminAllowed).
  */
 
 import type { HealthCheckRunner } from '../checks/runner.js';
@@ -14,26 +15,11 @@ import { engineControl } from '../ops/engine-control.js';
 import type { InfoFields } from '../ops/info.js';
 import { handlePrometheusRequest } from '../ops/prometheus-service.js';
 import { handleStatsRequest } from '../ops/stats-page.js';
+import { statsAdminAllowed } from '../ops/stats-service.js';
 import type { ProxyControl, VrrpView } from '../ops/types.js';
 import type { ProxyEngine } from '../proxy/engine.js';
 import type { StatsHttpRequest, StatsHttpResponse } from '../proxy/mode.js';
 import { processInfo } from './runtime.js';
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
-/**
- * `stats admin if|unless COND` with HAProxy's predefined ACLs TRUE, FALSE and
- * LOCALHOST (the forms the documentation shows); any other condition is
- * refused at start (statsAdminProblems) rather than guessed.
- */
-function adminAllowed(cond: Condition | undefined, src: string): boolean {
-  if (!cond) return false;
-  const value = (name: string) => (name === 'TRUE' ? true : name === 'FALSE' ? false : LOOPBACK.test(src));
-  const holds = cond.or.some((and) =>
-    and.every((t) => (typeof t.acl === 'string' ? value(t.acl) !== t.negate : false)),
-  );
-  return cond.polarity === 'if' ? holds : !holds;
-}
 
 /** Conditions of `stats admin` this build cannot evaluate: refused at start, never guessed. */
 export function statsAdminProblems(
@@ -101,7 +87,7 @@ export class StatsPages {
         proxy: req.proxy.name,
         control,
         vrrp: this.vrrp,
-        admin: adminAllowed(req.proxy.stats.admin, req.src),
+        admin: statsAdminAllowed(req.proxy.stats.admin, req.src),
         info: info(),
       });
     } catch (err) {

@@ -3,6 +3,7 @@ import type { CounterSnapshot } from '../ops/counter-snapshot.js';
 import type { CliLevel, VrrpCommand, VrrpView } from '../ops/types.js';
 import type { ObservedStatus } from '../proxy/server.js';
 import type { StickDump } from '../proxy/stick/handover.js';
+import type { StickTableUpdates } from '../proxy/stick/replication.js';
 
 /**
  * Messages between hapair's processes (ARCHITECTURE.md, "Process model").
@@ -59,7 +60,10 @@ export type ToWorker =
       readonly config: HaproxyConfig;
       /** Server state to apply before serving (`show servers state` text), e.g. the previous generation's. */
       readonly serverState?: ServerStateHandover;
-      /** Stick-table contents of the previous generation's workers, one dump per worker (reload). */
+      /**
+       * Stick-table contents to start from: an old worker's (reload) or a live
+       * peer's (a crashed worker's replacement); each worker holds the whole table.
+       */
       readonly stickTables?: readonly StickDump[];
     }
   /** Asks for the worker's stick-table contents, answered by `stick-tables`. */
@@ -112,6 +116,16 @@ export type ToWorker =
       readonly id: number;
       readonly snapshots: readonly CounterSnapshot[];
     }
+  /** Stick-table changes another worker of this generation made (its pid in `from`), to apply here. */
+  | {
+      readonly type: 'stick-updates';
+      readonly from: number;
+      readonly tables: readonly StickTableUpdates[];
+    }
+  /** That worker exited: the sessions it had tracking entries no longer count. */
+  | { readonly type: 'stick-peer-gone'; readonly from: number }
+  /** A crashed worker's replacement joined: send it the sessions tracking entries here. */
+  | { readonly type: 'stick-resync' }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'stop'; readonly grace: number };
@@ -137,6 +151,8 @@ export type FromWorker =
   | { readonly type: 'observed'; readonly events: readonly ObservedEvent[] }
   | { readonly type: 'servers-state'; readonly id: number; readonly text: string }
   | { readonly type: 'stick-tables'; readonly id: number; readonly dump: StickDump }
+  /** The stick-table changes this worker's traffic made since its last batch, for the other workers. */
+  | { readonly type: 'stick-updates'; readonly tables: readonly StickTableUpdates[] }
   /** The other workers' counters, for a whole-process counter view; answered by `stats-snapshots`. */
   | { readonly type: 'stats-snapshot-request'; readonly id: number }
   /** This worker's counters, answering `stats-snapshot-collect` `id`. */

@@ -41,7 +41,7 @@ function dataValue(e: StickEntry, data: string, now: number): number {
 function entryLine(t: StickTable, e: StickEntry, now: number): string {
   const ptr = `0x${(0x55a0c3e00000 + e.serial * 0x80).toString(16)}`;
   const exp = t.expire === undefined ? 0 : Math.max(0, Math.round(e.expireAt - now));
-  let line = `${ptr}: key=${formatKey(t, e.key)} use=${e.ref} exp=${exp}`;
+  let line = `${ptr}: key=${formatKey(t, e.key)} use=${e.users} exp=${exp}`;
   for (const s of t.layout.slots) {
     const name = s.def.kind === 'rate' ? `${s.def.name}(${s.period})` : s.def.name;
     const value = s.def.kind === 'name' ? (e.serverKey ?? '-') : String(dataValue(e, s.def.name, now));

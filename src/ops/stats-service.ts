@@ -3,14 +3,15 @@
  * service of a master-worker proxy worker: the engine's statsHandler
  * (proxy/mode.ts) over the worker's ProxyControl, a WholeProcessControl when
  * the process has several workers, so the page and the exporter report every
- * worker's traffic. The data path calls the handler synchronously: the other
- * workers' part is their latest snapshot, which the worker refreshes every
- * second (worker.ts). The VRRP process belongs to the master, so these pages
+ * worker's traffic. Those then gather the other workers' counters through
+ * the master for each request, as the stats socket does for each command,
+ * and answer once they are in (the handler's promise); a single worker
+ * answers at once. The VRRP process belongs to the master, so these pages
  * carry no VRRP instances.
  */
-import type { Condition, HaproxyConfig } from '../config/haproxy/model.js';
+import type { Condition } from '../config/haproxy/model.js';
 import type { Logger } from '../core/logger.js';
-import type { StatsHttpRequest, StatsHttpResponse } from '../proxy/mode.js';
+import type { StatsHandler, StatsHttpRequest, StatsHttpResponse } from '../proxy/mode.js';
 import type { InfoFields } from './info.js';
 import { handlePrometheusRequest } from './prometheus-service.js';
 import { handleStatsRequest } from './stats-page.js';
@@ -32,22 +33,27 @@ export function statsAdminAllowed(cond: Condition | undefined, src: string): boo
   return cond.polarity === 'if' ? holds : !holds;
 }
 
-/** True when some proxy serves a statistics page or a `use-service` applet (the Prometheus exporter). */
-export function servesStatistics(cfg: HaproxyConfig): boolean {
-  return cfg.proxies.some(
-    (p) => !p.disabled && (p.stats?.enabled === true || p.rules.some((r) => r.action === 'use-service')),
-  );
-}
-
 export interface StatsServiceDeps {
   readonly control: ProxyControl;
   readonly info: () => InfoFields;
   /** Each change the admin form made, as the runtime API command the other workers run. */
   readonly replicate?: (command: readonly string[]) => void;
+  /**
+   * Several workers: fetches the other workers' counters, after which
+   * `control` and `info` cover the whole process (RuntimeDeps.gatherCounters).
+   */
+  readonly gatherCounters?: () => Promise<void>;
   readonly log: Logger;
 }
 
-export function statsService(deps: StatsServiceDeps): (req: StatsHttpRequest) => StatsHttpResponse {
+export function statsService(deps: StatsServiceDeps): StatsHandler {
+  const answer = pageOrScrape(deps);
+  const gather = deps.gatherCounters;
+  if (!gather) return answer;
+  return (req) => gather().then(() => answer(req));
+}
+
+function pageOrScrape(deps: StatsServiceDeps): (req: StatsHttpRequest) => StatsHttpResponse {
   const { control, info, log } = deps;
   return (req) => {
     try {

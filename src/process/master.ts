@@ -9,9 +9,11 @@
  * judged here too, from the outcomes the workers report. The new workers start from the
  * old worker 0's `show servers state` (runtime admin states, weights,
  * addresses, servers found down), applied as HAProxy applies a server-state
- * file, so runtime changes survive a reload without one, and merge the old
- * workers' stick-table contents (proxy/stick/handover.ts). It also gathers
- * the workers' counters for a worker's whole-process counter view
+ * file, so runtime changes survive a reload without one, and import an old
+ * worker's stick-table contents (proxy/stick/handover.ts). It forwards each
+ * worker's stick-table changes to the other workers of its generation, so
+ * that they share one table (proxy/stick/replication.ts), and gathers the
+ * workers' counters for a worker's whole-process counter view
  * (ops/whole-process.ts). No request passes through it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -40,6 +42,7 @@ import { CounterGather } from '../ops/whole-process.js';
 import { bindListener, listenHandle } from '../proxy/bind.js';
 import { listenerKey } from '../proxy/engine.js';
 import type { StickDump } from '../proxy/stick/handover.js';
+import type { StickTableUpdates } from '../proxy/stick/replication.js';
 import { applyCpuMap } from './cpu-map.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +66,15 @@ function stopAccepting(server: net.Server): void {
   const h = listenHandle(server) as unknown as { readStart(): number; readStop(): number } | undefined;
   h?.readStart();
   h?.readStop();
+}
+
+/**
+ * Sends a stick-table message a worker may as well miss. Without a callback
+ * a failed write (a worker exiting meanwhile, its channel not yet seen
+ * closed) is an 'error' event on the child process, which nothing handles.
+ */
+function sendStick(w: { readonly proc: ChildProcess }, m: ToWorker): void {
+  if (w.proc.connected) w.proc.send(m, () => undefined);
 }
 
 /** The handover keys of one `bind` line: one per port of a port range. */
@@ -204,38 +216,45 @@ export class Master {
   }
 
   /**
-   * The stick-table contents of every worker of the running generation (each
-   * holds its own tables), for the workers of a reload, which merge them; a
-   * worker that does not answer in time is left out. A crashed worker's
-   * replacement starts with empty tables: its peers keep theirs, and a copy
-   * would count their entries twice.
+   * The stick-table contents of the running generation, for the workers of a
+   * reload or a crashed worker's replacement: one dump, as every worker holds
+   * the whole table (replication.ts), asked of worker 0 first, then of the
+   * next worker when one does not answer in time; none when nobody answers.
    */
-  private stickTables(): Promise<StickDump[]> {
-    const live = this.workers.filter((x) => x.gen === this.gen && x.ready && x.proc.connected);
-    return Promise.all(
-      live.map(
-        (w) =>
-          new Promise<StickDump | undefined>((resolve) => {
-            const id = ++this.stateRequests;
-            const done = (dump: StickDump | undefined) => {
-              clearTimeout(timer);
-              w.proc.off('message', onMsg);
-              if (!dump)
-                this.opts.log.warn(
-                  { workerPid: w.proc.pid },
-                  'no stick-table contents from a worker in time',
-                );
-              resolve(dump);
-            };
-            const onMsg = (m: FromWorker) => {
-              if (m.type === 'stick-tables' && m.id === id) done(m.dump);
-            };
-            const timer = setTimeout(() => done(undefined), STATE_TIMEOUT_MS);
-            w.proc.on('message', onMsg);
-            w.proc.send({ type: 'stick-tables-request', id } satisfies ToWorker);
-          }),
-      ),
-    ).then((dumps) => dumps.filter((d): d is StickDump => d !== undefined));
+  private async stickTables(): Promise<StickDump[]> {
+    const live = this.workers
+      .filter((x) => x.gen === this.gen && x.ready && x.proc.connected)
+      .sort((a, b) => a.index - b.index);
+    for (const w of live) {
+      const dump = await this.stickDump(w);
+      if (dump) return [dump];
+      this.opts.log.warn({ workerPid: w.proc.pid }, 'no stick-table contents from a worker in time');
+    }
+    return [];
+  }
+
+  private stickDump(w: Worker): Promise<StickDump | undefined> {
+    if (!w.proc.connected) return Promise.resolve(undefined);
+    const id = ++this.stateRequests;
+    return new Promise((resolve) => {
+      const done = (dump: StickDump | undefined) => {
+        clearTimeout(timer);
+        w.proc.off('message', onMsg);
+        resolve(dump);
+      };
+      const onMsg = (m: FromWorker) => {
+        if (m.type === 'stick-tables' && m.id === id) done(m.dump);
+      };
+      const timer = setTimeout(() => done(undefined), STATE_TIMEOUT_MS);
+      w.proc.on('message', onMsg);
+      w.proc.send({ type: 'stick-tables-request', id } satisfies ToWorker);
+    });
+  }
+
+  /** Sends a worker's stick-table changes to the other workers of its generation. */
+  private shareStickUpdates(w: Worker, tables: readonly StickTableUpdates[]): void {
+    const m = { type: 'stick-updates', from: w.proc.pid ?? 0, tables } satisfies ToWorker;
+    for (const o of this.workers) if (o !== w && o.gen === w.gen) sendStick(o, m);
   }
 
   private fork(
@@ -251,6 +270,11 @@ export class Master {
     });
     const w: Worker = { index, gen, proc, ready: false };
     this.workers.push(w);
+    // A send to a worker that is exiting fails with an 'error' event (EPIPE,
+    // channel closed): the worker's exit is handled by 'exit', never fatal here.
+    proc.on('error', (err) =>
+      this.opts.log.debug({ workerPid: proc.pid, err: err.message }, 'message to a worker failed'),
+    );
     // The raw handle, not the net.Server: Node would listen on a net.Server in
     // the worker before delivering it and could accept a connection there
     // that nobody serves (engine.ts adopt).
@@ -268,6 +292,8 @@ export class Master {
         for (const o of this.workers)
           if (o !== w && o.gen === gen && o.proc.connected)
             o.proc.send({ type: 'cli-apply', args: m.args, level: m.level } satisfies ToWorker);
+      } else if (m.type === 'stick-updates') {
+        this.shareStickUpdates(w, m.tables);
       } else if (m.type === 'stats-snapshot-request') {
         void this.peerCounters(w, m.id);
       } else if (m.type === 'stats-snapshot') {
@@ -320,6 +346,7 @@ export class Master {
   private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers = this.workers.filter((x) => x !== w);
     this.counters.gone(w);
+    this.stickPeerGone(w);
     const current = w.gen === this.gen;
     if (this.stopping || !current) return;
     this.opts.log.error(
@@ -327,12 +354,23 @@ export class Master {
       'worker died; restarting it',
     );
     this.reportHealth();
-    // The replacement starts from worker 0's runtime state when worker 0 is alive to give it.
+    // The replacement starts from worker 0's runtime state when worker 0 is alive to give it,
+    // and from a live peer's stick tables, which hold what the dead worker had shared.
     setTimeout(async () => {
       if (this.stopping || w.gen !== this.gen) return;
-      const state = await this.serverState(this.cfg);
-      if (!this.stopping && w.gen === this.gen) this.fork(w.index, this.gen, state);
+      const [state, tables] = await Promise.all([this.serverState(this.cfg), this.stickTables()]);
+      if (this.stopping || w.gen !== this.gen) return;
+      const peers = this.workers.filter((o) => o.gen === w.gen);
+      this.fork(w.index, this.gen, state, tables);
+      for (const o of peers) sendStick(o, { type: 'stick-resync' });
     }, RESTART_DELAY_MS);
+  }
+
+  /** The workers still running with `w`'s generation stop counting its sessions in their stick tables. */
+  private stickPeerGone(w: Worker): void {
+    if (w.proc.pid === undefined) return;
+    const m = { type: 'stick-peer-gone', from: w.proc.pid } satisfies ToWorker;
+    for (const o of this.workers) if (o.gen === w.gen) sendStick(o, m);
   }
 
   private broadcast(m: ToWorker): void {

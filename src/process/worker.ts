@@ -26,23 +26,18 @@ import { startRuntimeApi } from '../ops/runtime-api.js';
 import { loadServerStateFiles } from '../ops/server-state-file.js';
 import { configDisabled, renderServersState } from '../ops/servers-state.js';
 import { applyServersState, parseServersState } from '../ops/servers-state-load.js';
-import { servesStatistics, statsService } from '../ops/stats-service.js';
+import { statsService } from '../ops/stats-service.js';
 import { proxyLogSenders, trafficLogSink } from '../ops/syslog.js';
 import type { CliLevel, ProxyControl } from '../ops/types.js';
 import { PeerCounters, WholeProcessControl } from '../ops/whole-process.js';
 import { type ProxyEngine, type RawListenHandle, startProxyEngine } from '../proxy/engine.js';
 import type { ModeContext } from '../proxy/mode.js';
 import { exportStickTables, importStickTables, type StickDump } from '../proxy/stick/handover.js';
+import { StickReplication } from '../proxy/stick/replication.js';
 import { dropPrivileges } from './privileges.js';
 
 /** How long a counter view waits for the master's answer before showing what it last had. */
 const PEERS_TIMEOUT_MS = 1000;
-/**
- * How often the other workers' counters are fetched for the stats page and
- * the Prometheus exporter, whose handler answers synchronously from the
- * latest ones (the runtime API fetches them for each command instead).
- */
-const PEERS_REFRESH_MS = 1000;
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
@@ -72,8 +67,9 @@ function restore(e: ProxyEngine, state: ServerStateHandover): void {
 
 /**
  * Stick-table contents of one of the previous generation's workers (a
- * reload), before the first connection: entries, counters and rates go on
- * where they were. What the new configuration cannot take is logged.
+ * reload) or of a live peer (a crashed worker's replacement), before the
+ * first connection: entries, counters and rates go on where they were. What
+ * the new configuration cannot take is logged.
  */
 function restoreStickTables(e: ProxyEngine, dump: StickDump): void {
   const r = importStickTables(e.stickTables, dump, e.clock.now());
@@ -93,6 +89,13 @@ function restoreStickTables(e: ProxyEngine, dump: StickDump): void {
   if (entries > 0)
     log.info({ tables: r.tables.length, entries }, 'stick tables restored from the previous workers');
 }
+
+/**
+ * With nbthread > 1 the workers' stick tables are one, as HAProxy's threads
+ * share theirs: this worker's changes go to the others through the master,
+ * theirs are applied here (proxy/stick/replication.ts). Attached only then.
+ */
+const sharedTables = new StickReplication((tables) => send({ type: 'stick-updates', tables }));
 
 /**
  * Passive health (`observe`): the checks run in the master, the traffic here.
@@ -130,8 +133,9 @@ function views(cfg: HaproxyConfig, e: ProxyEngine, nb: number): void {
   info = processInfo(cfg.global, control, nb);
   const replicate = (command: readonly string[]) =>
     send({ type: 'cli-replicate', args: command, level: 'admin' });
-  statsHandler = statsService({ control, info, log, ...(nb > 1 ? { replicate } : {}) });
-  if (nb > 1 && servesStatistics(cfg)) setInterval(() => void peers.refresh(), PEERS_REFRESH_MS).unref();
+  // Each page and scrape gathers the other workers' counters first, as each stats socket command does.
+  const gatherCounters = () => peers.refresh();
+  statsHandler = statsService({ control, info, log, ...(nb > 1 ? { replicate, gatherCounters } : {}) });
 }
 
 async function start(
@@ -160,6 +164,7 @@ async function start(
       if (state) restore(e, state);
       else loadServerStateFiles(cfg, e, log, { restoreStopped: false });
       for (const dump of tables) restoreStickTables(e, dump);
+      if (nb > 1) sharedTables.attach(e.stickTables);
     },
   });
   // The runtime API is served by the first worker: one process may own a unix
@@ -259,6 +264,15 @@ process.on('message', (m: ToWorker, handle?: RawListenHandle) => {
           id: m.id,
           dump: exportStickTables(engine.stickTables, engine.clock.now()),
         });
+      break;
+    case 'stick-updates':
+      sharedTables.receive(m.from, m.tables);
+      break;
+    case 'stick-peer-gone':
+      sharedTables.peerGone(m.from);
+      break;
+    case 'stick-resync':
+      sharedTables.resync();
       break;
     case 'cli-apply':
       void applyCommand(m.args, m.level);

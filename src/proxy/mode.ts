@@ -24,7 +24,7 @@ export interface ModeContext {
    * a `stats uri` page (http/stats-hook.ts) and an `http-request use-service`
    * applet (`service` set). Without it they get a 503.
    */
-  readonly statsHandler?: (req: StatsHttpRequest) => StatsHttpResponse;
+  readonly statsHandler?: StatsHandler;
   /** Where traffic log lines go (`option httplog`/`tcplog`); the engine logger at info when absent. */
   readonly emitLog?: (frontend: string, line: string) => void;
   /** The worker's stick tables (stick/table.ts), for `track-sc*` rules and `stick` persistence. */
@@ -50,6 +50,20 @@ export interface StatsHttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+}
+
+/**
+ * The handler answers at once, or with a promise when it must first gather
+ * figures elsewhere (a master-worker worker asks the master for the other
+ * workers' counters). An answer given at once is sent in the same turn; for
+ * a promise the client's connection waits (http/stream.ts), reading nothing
+ * further, bounded by `timeout client`.
+ */
+export type StatsHandler = (req: StatsHttpRequest) => StatsHttpResponse | Promise<StatsHttpResponse>;
+
+/** True for a promise (or any thenable) rather than a value. */
+export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
 }
 
 export interface ModeHandler {

@@ -38,7 +38,7 @@ export class Session implements SampleContext {
   tConnect = -1;
   termCause: TermCause = '-';
   termPhase: TermPhase = '-';
-  /** Bytes from the client / from the server. */
+  /** Bytes from the client / to the client. */
   bytesIn = 0;
   bytesOut = 0;
   /** Client bytes read past a PROXY header or the TLS handshake, to forward first. */

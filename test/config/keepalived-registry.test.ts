@@ -53,6 +53,9 @@ describe('keepalivedRegistry', () => {
       'hapair_track_proxy',
       'auth_pass',
       'init_file',
+      'vrrp_rt_priority',
+      'vrrp_rlimit_rttime',
+      'vrrp_cpu_affinity',
     ]) {
       assert.ok(byName.has(name), name);
     }
@@ -70,6 +73,7 @@ describe('keepalivedRegistry', () => {
       'virtual_routes',
       'virtual_rules',
       'vrrp_strict',
+      'vrrp_no_swap',
     ]) {
       assert.ok((refused.get(name) ?? '').length > 10, name);
     }

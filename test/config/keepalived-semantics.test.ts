@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadKeepalivedConfig } from '../../src/config/keepalived/index.js';
@@ -206,5 +206,83 @@ describe('keepalived errors beyond the fixtures', () => {
       ['CFG_BAD_ARGS', 5, 'weight'],
     ]);
     assert.deepEqual(errors('vrrp_script s {\n script /bin/check arg\n}\n'), [['CFG_BAD_ARGS', 2, 'script']]);
+  });
+});
+
+describe('VRRP process scheduling keywords (global_defs)', () => {
+  const global = (body: string) => `global_defs {\n${body}\n}\n${vi('a', VIP)}`;
+
+  it("reads vrrp_rt_priority with keepalived's RLIMIT_RTTIME default, or vrrp_rlimit_rttime", () => {
+    const c = load(global(' vrrp_rt_priority 99\n vrrp_rlimit_rttime 100000'));
+    assert.deepEqual(c.globalDefs.vrrpRealtime, { priority: 99, rlimitRttime: 100000 });
+    assert.deepEqual(c.warnings, []);
+    assert.deepEqual(load(global(' vrrp_rt_priority 10')).globalDefs.vrrpRealtime, {
+      priority: 10,
+      rlimitRttime: 10000,
+    });
+    const none = load(global(' vrrp_priority 0')).globalDefs;
+    assert.ok(!('vrrpRealtime' in none) && !('vrrpCpuAffinity' in none));
+  });
+
+  it("warns below the RLIMIT_RTTIME hapair recommends, keepalived's default included", () => {
+    const tail = (c: KeepalivedConfig) => c.warnings.map((w) => w.slice(w.indexOf(':') + 1));
+    const killed = 'may get the VRRP process killed: hapair recommends vrrp_rlimit_rttime 100000 or more';
+    assert.deepEqual(tail(load(global(' vrrp_rt_priority 10'))), [
+      `2: vrrp_rt_priority: RLIMIT_RTTIME 10000 µs ${killed}`,
+    ]);
+    assert.deepEqual(tail(load(global(' vrrp_rt_priority 10\n vrrp_rlimit_rttime 99999'))), [
+      `3: vrrp_rlimit_rttime: RLIMIT_RTTIME 99999 µs ${killed}`,
+    ]);
+  });
+
+  it('warns that vrrp_rlimit_rttime alone changes nothing', () => {
+    const c = load(global(' vrrp_rlimit_rttime 20000'));
+    assert.equal(c.globalDefs.vrrpRealtime, undefined);
+    assert.deepEqual(
+      c.warnings.map((w) => w.slice(w.indexOf(':') + 1)),
+      ['2: vrrp_rlimit_rttime: has no effect without vrrp_rt_priority'],
+    );
+  });
+
+  it('reads vrrp_cpu_affinity as a sorted list without duplicates', () => {
+    const last = cpus().length - 1;
+    assert.deepEqual(load(global(` vrrp_cpu_affinity ${last} 0 ${last}`)).globalDefs.vrrpCpuAffinity, [
+      ...new Set([0, last]),
+    ]);
+  });
+
+  it('refuses values out of range, missing or malformed', () => {
+    const at = (body: string) => errors(global(body));
+    assert.deepEqual(at(' vrrp_rt_priority 0'), [['CFG_RANGE', 2, 'vrrp_rt_priority']]);
+    assert.deepEqual(at(' vrrp_rt_priority 100'), [['CFG_RANGE', 2, 'vrrp_rt_priority']]);
+    assert.deepEqual(at(' vrrp_rt_priority high'), [['CFG_BAD_ARGS', 2, 'vrrp_rt_priority']]);
+    assert.deepEqual(at(' vrrp_rt_priority'), [['CFG_BAD_ARGS', 2, 'vrrp_rt_priority']]);
+    assert.deepEqual(at(' vrrp_rt_priority 10 20'), [['CFG_BAD_ARGS', 2, 'vrrp_rt_priority']]);
+    // keepalived raises 1 to 2 (its soft limit, half the value, must not be 0); hapair says so.
+    assert.deepEqual(at(' vrrp_rlimit_rttime 1'), [['CFG_RANGE', 2, 'vrrp_rlimit_rttime']]);
+    assert.deepEqual(at(' vrrp_rlimit_rttime 4294967296'), [['CFG_RANGE', 2, 'vrrp_rlimit_rttime']]);
+    assert.deepEqual(at(' vrrp_rlimit_rttime 10ms'), [['CFG_BAD_ARGS', 2, 'vrrp_rlimit_rttime']]);
+    assert.deepEqual(at(' vrrp_cpu_affinity'), [['CFG_BAD_ARGS', 2, 'vrrp_cpu_affinity']]);
+    assert.deepEqual(at(' vrrp_cpu_affinity 0 -1'), [['CFG_RANGE', 2, 'vrrp_cpu_affinity']]);
+    assert.deepEqual(at(' vrrp_cpu_affinity 0-1'), [['CFG_BAD_ARGS', 2, 'vrrp_cpu_affinity']]);
+  });
+
+  it('refuses a CPU this host does not have, as keepalived does', () => {
+    const n = cpus().length;
+    const e = loadErrors([file(global(` vrrp_cpu_affinity 0 ${n}`))]).errors;
+    assert.deepEqual(
+      e.map((x) => [x.code, x.keyword]),
+      [['CFG_RANGE', 'vrrp_cpu_affinity']],
+    );
+    assert.match(e[0]!.message, new RegExp(`CPU ${n} does not exist: this host has ${n} online CPUs`));
+  });
+
+  it('refuses vrrp_no_swap with the reason and a way out', () => {
+    const e = loadErrors([file(global(' vrrp_no_swap'))]).errors;
+    assert.deepEqual(
+      e.map((x) => [x.code, x.loc?.line, x.keyword]),
+      [['CFG_UNSUPPORTED', 2, 'vrrp_no_swap']],
+    );
+    assert.match(e[0]!.message, /mlockall.*MemorySwapMax=0/);
   });
 });

@@ -5,7 +5,8 @@
  * both workers summed, as HAProxy reports its threads' shared counters. Each
  * worker serves part of the traffic (seen from the `x-pid` header each worker
  * stamps, and from worker 0's own `show sess`), so one worker's counters can
- * never add up to what was sent.
+ * never add up to what was sent. The stats page and the exporter gather the
+ * other workers' figures when asked, so they are exact right after traffic.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -24,7 +25,10 @@ const sock = join(dir, 'admin.sock');
 const K = 200;
 const KT = 60;
 const TCP_BYTES = 1000;
+/** HTTP requests whose bytes the test counts on the wire (frontend fb). */
+const KB = 40;
 let httpPort = 0;
+let bytesPort = 0;
 let tcpPort = 0;
 let statsPort = 0;
 let master: ChildProcess | undefined;
@@ -79,6 +83,27 @@ function get(port: number, path: string): Promise<{ status: number; body: string
     });
     req.on('timeout', () => req.destroy(new Error(`timeout on ${path}`)));
     req.on('error', reject);
+  });
+}
+
+/** One request on a fresh connection, read until the proxy closes: the bytes each way and the `x-pid`. */
+function countedGet(port: number, path: string): Promise<{ sent: number; received: number; pid: string }> {
+  return new Promise((resolve, reject) => {
+    const req = `GET ${path} HTTP/1.1\r\nHost: counted\r\nConnection: close\r\n\r\n`;
+    const chunks: Buffer[] = [];
+    const c = net.connect(port, '127.0.0.1', () => c.write(req));
+    c.setTimeout(3000, () => c.destroy(new Error(`timeout on ${path}`)));
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('error', reject);
+    c.on('end', () => {
+      c.end();
+      const text = Buffer.concat(chunks).toString('latin1');
+      resolve({
+        sent: req.length,
+        received: Buffer.concat(chunks).length,
+        pid: /^x-pid: (\d+)\r$/im.exec(text)?.[1] ?? '',
+      });
+    });
   });
 }
 
@@ -139,7 +164,12 @@ before(async () => {
     c.on('close', () => tcpHeld.delete(c));
   });
   const backendTcp = await listen(tcpServer);
-  [httpPort, tcpPort, statsPort] = [await freePort(), await freePort(), await freePort()];
+  [httpPort, tcpPort, statsPort, bytesPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   writeFileSync(
     join(dir, 'h.cfg'),
     `global
@@ -157,6 +187,14 @@ frontend fh
 backend bh
     mode http
     server h1 127.0.0.1:${webPort}
+frontend fb
+    mode http
+    bind 127.0.0.1:${bytesPort}
+    http-response set-header x-pid %pid
+    default_backend bb
+backend bb
+    mode http
+    server b1 127.0.0.1:${webPort}
 frontend ft
     mode tcp
     bind 127.0.0.1:${tcpPort}
@@ -300,6 +338,40 @@ it('the Prometheus exporter reports the same totals', async () => {
   assert.equal(sample(text, 'haproxy_server_bytes_in_total{proxy="bt",server="t1"}'), total);
   assert.ok(sample(text, 'haproxy_process_connections_total') >= K + KT);
   assert.equal(sample(text, 'haproxy_process_nbthread'), 2);
+});
+
+it('right after traffic, with no wait, the stats page has the exact whole-process totals, bytes included', async () => {
+  let sent = 0;
+  let received = 0;
+  const pids = new Set<string>();
+  for (let i = 0; i < KB; i += 10) {
+    for (const r of await Promise.all(Array.from({ length: 10 }, () => countedGet(bytesPort, '/b')))) {
+      sent += r.sent;
+      received += r.received;
+      pids.add(r.pid);
+    }
+  }
+  assert.deepEqual([...pids].map(Number).sort(), workers().sort(), 'both workers served part of it');
+  const page = parseCsv((await get(statsPort, '/stats;csv')).body);
+  const socket = parseCsv(await cli('show stat'));
+  for (const [where, csv] of [
+    ['stats page', page],
+    ['show stat', socket],
+  ] as const) {
+    assert.equal(cell(csv, 'fb/FRONTEND', 'req_tot'), KB, `${where} req_tot`);
+    assert.equal(cell(csv, 'fb/FRONTEND', 'hrsp_2xx'), KB, `${where} hrsp_2xx`);
+    assert.equal(cell(csv, 'bb/b1', 'stot'), KB, `${where} server stot`);
+    for (const obj of ['fb/FRONTEND', 'bb/BACKEND', 'bb/b1']) {
+      assert.equal(cell(csv, obj, 'bin'), sent, `${where} ${obj} bin`);
+      assert.equal(cell(csv, obj, 'bout'), received, `${where} ${obj} bout`);
+    }
+  }
+  const metrics = (await get(statsPort, '/metrics')).body;
+  assert.match(metrics, new RegExp(`^haproxy_frontend_bytes_out_total\\{proxy="fb"\\} ${received}$`, 'm'));
+  assert.match(
+    metrics,
+    new RegExp(`^haproxy_server_bytes_in_total\\{proxy="bb",server="b1"\\} ${sent}$`, 'm'),
+  );
 });
 
 it("the stats page's admin form changes the server in every worker", async () => {

@@ -7,7 +7,7 @@
  */
 import { SCRIPT_DEFAULTS } from '../../checks/script-keywords.js';
 import type { InstanceDraft, SyncGroupDraft } from './drafts.js';
-import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from './global-keywords.js';
+import { RLIMIT_RTTIME_DEFAULT_US, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from './global-keywords.js';
 import type {
   GlobalDefs,
   KeepalivedConfig,
@@ -94,6 +94,11 @@ function buildGlobal(drafts: ParsedDrafts): GlobalDefs {
     notifyFifo: g.notifyFifo,
     scriptTimeout: g.notifyTimeout ?? 0,
     vrrpPriority: g.vrrpPriority,
+    vrrpRealtime:
+      g.rtPriority === undefined
+        ? undefined
+        : { priority: g.rtPriority, rlimitRttime: g.rlimitRttime ?? RLIMIT_RTTIME_DEFAULT_US },
+    vrrpCpuAffinity: g.cpuAffinity,
   });
 }
 

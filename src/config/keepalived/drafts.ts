@@ -27,6 +27,10 @@ export interface GlobalDraft extends DraftBase {
   notifyFifo?: string;
   notifyTimeout?: number;
   vrrpPriority?: number;
+  rtPriority?: number;
+  /** µs. */
+  rlimitRttime?: number;
+  cpuAffinity?: number[];
 }
 
 export interface ScriptDraft extends DraftBase {

@@ -1,10 +1,12 @@
 /**
  * global_defs keywords hapair implements (keepalived.conf(5) "Global
  * definitions"), and the ones it refuses with a reason. The mail, LVS, SNMP,
- * D-Bus, nftables and process-tuning keywords have no hapair counterpart:
- * accepting them silently would leave an operator expecting mail or firewall
- * rules that never come.
+ * D-Bus, nftables and memory-locking keywords have no hapair counterpart:
+ * accepting them silently would leave an operator expecting mail, firewall
+ * rules or an unswappable process that never come. The VRRP process's
+ * scheduling keywords are applied by src/vrrp/child.ts.
  */
+import { cpus } from 'node:os';
 import { ConfigCode } from '../../core/errors.js';
 import type { KeywordSpec } from '../registry.js';
 import { draftOf, type KeepalivedCtx, type KeywordSet } from './context.js';
@@ -29,6 +31,26 @@ export const GARP_REFRESH_MAX_S = 86400;
 /** RFC 5798 section 5.1.2.2 / keepalived vrrp.h INADDR_VRRP_GROUP, INADDR6_VRRP_GROUP. */
 export const VRRP_MCAST_GROUP4 = '224.0.0.18';
 export const VRRP_MCAST_GROUP6 = 'ff02::12';
+
+/** sched_get_priority_min/max(SCHED_RR) on Linux. */
+export const RT_PRIORITY_MAX = 99;
+/** µs; keepalived lib/process.h RT_RLIMIT_DEFAULT. */
+export const RLIMIT_RTTIME_DEFAULT_US = 10_000;
+/**
+ * µs; keepalived global_parser.c get_rt_rlimit: the soft limit is half the
+ * value and must not be 0. keepalived raises 1 to 2; hapair refuses it.
+ */
+const RLIMIT_RTTIME_MIN_US = 2;
+/**
+ * µs; the least hapair recommends. Node.js runs a few ms at a time (GC, JIT),
+ * and on a busy host the kernel's tick-based count of a burst grows with
+ * interrupts and contention: at keepalived's 10000 the VRRP process was
+ * killed under load (docs/compat.md, "VRRP behaviour beyond keepalived").
+ */
+export const RLIMIT_RTTIME_HAPAIR_MIN_US = 100_000;
+const RLIMIT_RTTIME_MAX_US = 4_294_967_295;
+/** CPU_SETSIZE: the bound when the number of online CPUs cannot be read. */
+const CPU_SETSIZE = 1024;
 
 function spec(
   name: string,
@@ -181,6 +203,44 @@ const specs: KeywordSpec<KeepalivedCtx>[] = [
     },
   ),
   spec(
+    'vrrp_rt_priority',
+    `<1..${RT_PRIORITY_MAX}>`,
+    'Real-time (SCHED_RR) priority of the VRRP process: its adverts run ahead of every normally scheduled process. Set with `chrt` (util-linux, needs root) on all its threads once its instances have started, after vrrp_rlimit_rttime; a reload runs normally scheduled, then applies the new value. The scripts it starts run normally scheduled. When it cannot be applied, an error is logged and the process goes on normally scheduled.',
+    'none (normal scheduling)',
+    (ctx, call) => {
+      argCount(call, 1, 1, `<1..${RT_PRIORITY_MAX}>`);
+      warnRepeated(ctx, call);
+      draftOf(ctx, 'global_defs').rtPriority = intArg(call, call.args[0], 1, RT_PRIORITY_MAX);
+    },
+  ),
+  spec(
+    'vrrp_rlimit_rttime',
+    '<MICROSECONDS>',
+    `With vrrp_rt_priority: CPU time in µs (at least 2) the VRRP process may run without blocking (RLIMIT_RTTIME, set with \`prlimit\`). At half of it a warning is logged; at the limit the kernel kills the process. keepalived's 10000 is too tight for Node.js on a busy host: use at least ${RLIMIT_RTTIME_HAPAIR_MIN_US} (a smaller value is warned about). Raising it on a reload needs CAP_SYS_RESOURCE. Ignored without vrrp_rt_priority.`,
+    String(RLIMIT_RTTIME_DEFAULT_US),
+    (ctx, call) => {
+      argCount(call, 1, 1, '<MICROSECONDS>');
+      warnRepeated(ctx, call);
+      draftOf(ctx, 'global_defs').rlimitRttime = intArg(
+        call,
+        call.args[0],
+        RLIMIT_RTTIME_MIN_US,
+        RLIMIT_RTTIME_MAX_US,
+      );
+    },
+  ),
+  spec(
+    'vrrp_cpu_affinity',
+    '<CPU> [<CPU>]…',
+    'CPUs the VRRP process may run on, numbered as the "processor" lines of /proc/cpuinfo. Applied to all its threads with `taskset` (util-linux); an error is logged and the process goes on when it cannot be applied.',
+    'every CPU hapair was started with',
+    (ctx, call) => {
+      argCount(call, 1, CPU_SETSIZE, '<CPU> [<CPU>]…');
+      warnRepeated(ctx, call);
+      draftOf(ctx, 'global_defs').cpuAffinity = cpuList(call);
+    },
+  ),
+  spec(
     'hapair_notify_timeout',
     '<SECONDS>',
     'hapair extension: kill a notify script still running after this long; 0 = never (keepalived).',
@@ -192,6 +252,28 @@ const specs: KeywordSpec<KeepalivedCtx>[] = [
     },
   ),
 ];
+
+/**
+ * keepalived global_parser.c get_cpu_affinity: each id must be below the
+ * number of online CPUs (sysconf(_SC_NPROCESSORS_ONLN)). Sorted, without
+ * duplicates.
+ */
+function cpuList(call: Parameters<KeywordSpec<KeepalivedCtx>['parse']>[1]): number[] {
+  const online = cpus().length;
+  const ids = new Set<number>();
+  for (const text of call.args) {
+    const id = intArg(call, text, 0, CPU_SETSIZE - 1);
+    if (online > 0 && id >= online) {
+      fail(
+        ConfigCode.Range,
+        call,
+        `CPU ${id} does not exist: this host has ${online} online CPUs (0..${online - 1})`,
+      );
+    }
+    ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
 
 function multicastGroup(call: Parameters<KeywordSpec<KeepalivedCtx>['parse']>[1], family: 4 | 6): string {
   const ip = ipAddress(call.args[0]!, call.loc, call.keyword);
@@ -213,6 +295,8 @@ function multicastGroup(call: Parameters<KeywordSpec<KeepalivedCtx>['parse']>[1]
 const MAIL = 'email alerts are not supported: use notify scripts';
 const LVS = 'LVS is not supported: define the service as a frontend/backend in haproxy.cfg';
 const NOT_YET = 'not supported by hapair yet';
+const NO_SWAP =
+  'Node.js cannot lock its memory (mlockall): run hapair without swap, or in a cgroup that forbids it (systemd MemorySwapMax=0)';
 const STRICT =
   'vrrp_strict changes runtime behaviour (no_accept, no repeated GARPs) hapair does not implement yet';
 
@@ -235,6 +319,7 @@ const unsupported: [string, string][] = [
     (n): [string, string] => [n, LVS],
   ),
   ['vrrp_strict', STRICT],
+  ['vrrp_no_swap', NO_SWAP],
   ...[
     'vrrp_skip_check_adv_addr',
     'vrrp_check_unicast_src',
@@ -255,9 +340,6 @@ const unsupported: [string, string][] = [
     'vrrp_notify_fifo_script',
     'notify_fifo_script',
     'vrrp_notify_priority_changes',
-    'vrrp_no_swap',
-    'vrrp_rt_priority',
-    'vrrp_cpu_affinity',
     'vrrp_startup_delay',
     'vrrp_owner_ignore_adverts',
     'default_interface',

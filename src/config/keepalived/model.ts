@@ -159,6 +159,18 @@ export interface GlobalDefs {
   readonly scriptTimeout: number;
   /** `vrrp_priority`: the VRRP process's nice value; unset, hapair's default (src/vrrp/child.ts). */
   readonly vrrpPriority?: number;
+  /** `vrrp_rt_priority` with its `vrrp_rlimit_rttime`; absent, the VRRP process is normally scheduled. */
+  readonly vrrpRealtime?: VrrpRealtime;
+  /** `vrrp_cpu_affinity`: CPU ids, sorted, unique; absent, the CPUs hapair was started with. */
+  readonly vrrpCpuAffinity?: readonly number[];
+}
+
+/** Real-time scheduling of the VRRP process (keepalived lib/process.c set_process_priorities). */
+export interface VrrpRealtime {
+  /** SCHED_RR priority, 1–99. */
+  readonly priority: number;
+  /** µs; RLIMIT_RTTIME hard limit, the soft limit being half of it. Default 10000. */
+  readonly rlimitRttime: number;
 }
 
 export interface KeepalivedConfig {

@@ -6,6 +6,7 @@
  */
 import { ConfigCode, type SourceLoc } from '../../core/errors.js';
 import type { InstanceDraft, PeerDraft } from './drafts.js';
+import { RLIMIT_RTTIME_HAPAIR_MIN_US } from './global-keywords.js';
 import type { KeepalivedConfig, VrrpInstance } from './model.js';
 import type { ParsedDrafts } from './parser.js';
 import { checkInstance, Findings } from './validate-instance.js';
@@ -18,6 +19,7 @@ export interface ValidationReport {
 
 export function validateConfig(drafts: ParsedDrafts, config: KeepalivedConfig): ValidationReport {
   const out = new Findings();
+  checkGlobal(drafts, config, out);
   unique(drafts.scripts, 'vrrp_script', out);
   unique(drafts.trackFiles, 'track_file', out);
   unique(drafts.instances, 'vrrp_instance', out);
@@ -38,6 +40,23 @@ export function validateConfig(drafts: ParsedDrafts, config: KeepalivedConfig): 
   checkSharedVips(config.instances, out);
   checkSyncGroups(drafts, config, out);
   return out;
+}
+
+/** keepalived applies RLIMIT_RTTIME only with real-time scheduling (lib/process.c set_process_priorities). */
+function checkGlobal(drafts: ParsedDrafts, config: KeepalivedConfig, out: Findings): void {
+  const g = drafts.global;
+  const rttime = g.locs.get('vrrp_rlimit_rttime');
+  const rt = config.globalDefs.vrrpRealtime;
+  if (rttime && rt === undefined)
+    out.warn(rttime, 'vrrp_rlimit_rttime', 'has no effect without vrrp_rt_priority');
+  const at = rttime ?? g.locs.get('vrrp_rt_priority');
+  if (rt && at && rt.rlimitRttime < RLIMIT_RTTIME_HAPAIR_MIN_US) {
+    out.warn(
+      at,
+      rttime ? 'vrrp_rlimit_rttime' : 'vrrp_rt_priority',
+      `RLIMIT_RTTIME ${rt.rlimitRttime} µs may get the VRRP process killed: hapair recommends vrrp_rlimit_rttime ${RLIMIT_RTTIME_HAPAIR_MIN_US} or more`,
+    );
+  }
 }
 
 function unique(list: readonly { name: string; loc: SourceLoc }[], section: string, out: Findings): void {

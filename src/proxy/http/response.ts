@@ -74,7 +74,6 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
       }
       const head = r.head;
       const rest = r.consumed < buf.length ? buf.subarray(r.consumed) : undefined;
-      this.session.bytesOut += r.consumed;
       // `capture response header` takes final (and 101) heads before any http-response rule.
       if (head.status >= 200 || head.bodyKind === 'tunnel') this.txn.captureResponse(head);
       if (head.bodyKind === 'tunnel') {
@@ -89,7 +88,11 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
         return this.responseHead(head, rest);
       }
       // 1xx interim responses go to HTTP/1.1 clients only (RFC 9110 §15.2).
-      if (req.version === 11) this.session.client.write(serializeResponseHead(head));
+      if (req.version === 11) {
+        const interim = serializeResponseHead(head);
+        this.bytes.countOut(interim.length);
+        this.session.client.write(interim);
+      }
       this.respBuf = rest;
       if (!rest) return true;
     }
@@ -141,7 +144,6 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
     const r = this.respFramer!.feed(buf, off, end);
     const comp = this.comp;
     if (r.used > 0) {
-      this.session.bytesOut += r.used;
       if (comp) comp.push(buf, off, off + r.used);
       else this.writeClient(buf.subarray(off, off + r.used));
     }
@@ -261,7 +263,7 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
   onCompressed(frame: Buffer): void {
     const c = this.session.client;
     if (c.destroyed) return;
-    this.tx.bytes += frame.length;
+    this.bytes.countOut(frame.length);
     if (!c.write(frame)) {
       this.serverPaused = true;
       this.comp?.pause();
@@ -331,8 +333,11 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
   protected startTunnel(head: ResponseHead, rest: Buffer | undefined): void {
     this.respStarted = true;
     this.tx.respAt = this.clock.now();
+    const switched = serializeResponseHead(head);
+    this.bytes.countOut(switched.length);
+    this.session.client.write(switched);
+    // Logged when the tunnel starts: %B counts the head sent; the tunnel's bytes go to the counters.
     this.tx.emit(this.session, this.ctx, this.backend, this.session.server, head.status, this.clock.now());
-    this.session.client.write(serializeResponseHead(head));
     const c = this.sc!;
     this.sc = undefined;
     this.phase = 'tunnel';
@@ -342,7 +347,7 @@ export abstract class ResponseSide extends StreamBase implements CompressSink {
     const idle = be.tunnel ?? minDefined(fe.client, be.server);
     const toServer = this.inBuf;
     this.inBuf = undefined;
-    this.tunnel = new HttpTunnel(this.session, c, this.clock, idle, () => this.session.finish());
+    this.tunnel = new HttpTunnel(this.session, c, this.clock, idle, this.bytes, () => this.session.finish());
     this.tunnel.start(toServer, rest);
   }
 }

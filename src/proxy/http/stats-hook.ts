@@ -6,10 +6,11 @@
  * handler such a request gets a 503, so the page is never silently proxied.
  * Requests without a body are answered here from the head alone; one with a
  * body (the admin form's POST) is read first by the stream's applet path
- * (rules/actions-service.ts) and then answered by the same handler.
+ * (rules/actions-service.ts) and then answered by the same handler. Either
+ * way the handler may answer later (a promise); the stream then waits.
  */
 import type { ProxyConfig } from '../../config/haproxy/model.js';
-import type { ModeContext, StatsHttpRequest } from '../mode.js';
+import { isPromise, type ModeContext, type StatsHttpRequest, type StatsHttpResponse } from '../mode.js';
 import type { RequestHead } from './head.js';
 import { reasonPhrase } from './status.js';
 
@@ -35,8 +36,16 @@ function headersOf(head: RequestHead): Record<string, string | undefined> {
   return out;
 }
 
-/** The complete response bytes for a body-less stats request (the handler's answer, or 503). */
-export function statsResponse(head: RequestHead, proxy: ProxyConfig, src: string, ctx: ModeContext): Buffer {
+/**
+ * The complete response bytes for a body-less stats request (the handler's
+ * answer, or 503): at once when the handler answers at once, else a promise.
+ */
+export function statsResponse(
+  head: RequestHead,
+  proxy: ProxyConfig,
+  src: string,
+  ctx: ModeContext,
+): Buffer | Promise<Buffer> {
   if (!ctx.statsHandler) return message(503, 'No statistics handler is configured in this process.\n');
   const q = head.path.indexOf('?');
   const req: StatsHttpRequest = {
@@ -49,6 +58,10 @@ export function statsResponse(head: RequestHead, proxy: ProxyConfig, src: string
     proxy,
   };
   const res = ctx.statsHandler(req);
+  return isPromise(res) ? res.then(encode) : encode(res);
+}
+
+function encode(res: StatsHttpResponse): Buffer {
   let text = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`;
   const hasLength = Object.keys(res.headers).some((k) => k.toLowerCase() === 'content-length');
   for (const [k, v] of Object.entries(res.headers)) text += `${k}: ${v}\r\n`;

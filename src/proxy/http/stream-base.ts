@@ -1,8 +1,9 @@
 /**
  * The state of one `mode http` client connection (stream.ts) and what both of
- * its sides use: writes with back-pressure, the error answer, closing, and
- * the timeouts of each phase (configuration.txt 4 "timeout http-request",
- * "timeout http-keep-alive", "timeout client", "timeout server").
+ * its sides use: writes with back-pressure and byte counts (tx-bytes.ts),
+ * the error answer, closing, and the timeouts of each phase
+ * (configuration.txt 4 "timeout http-request", "timeout http-keep-alive",
+ * "timeout client", "timeout server").
  */
 import type { ProxyConfig } from '../../config/haproxy/model.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
@@ -23,9 +24,11 @@ import { HttpTxn } from './rules/txn.js';
 import type { RuleReply } from './rules/types.js';
 import type { ServerConn } from './server-conn.js';
 import type { HttpTunnel } from './tunnel.js';
+import { TxBytes } from './tx-bytes.js';
 import { TxLog } from './tx-log.js';
 
-export type Phase = 'head' | 'connecting' | 'body' | 'waiting' | 'tunnel' | 'closing';
+/** `applet`: the request is complete and the statsHandler's promised answer is awaited. */
+export type Phase = 'head' | 'connecting' | 'body' | 'waiting' | 'applet' | 'tunnel' | 'closing';
 export type RespPhase = 'idle' | 'head' | 'body' | 'done';
 
 /** How long a closing connection lingers for the client's FIN before it is cut. */
@@ -80,6 +83,8 @@ export abstract class StreamBase {
   protected timerAt = 0;
   protected clientPaused = false;
   protected serverPaused = false;
+  /** `bin`/`bout` of the current transaction. */
+  protected readonly bytes: TxBytes;
 
   constructor(session: Session, ctx: ModeContext, limits: HeadLimits) {
     this.session = session;
@@ -93,6 +98,7 @@ export abstract class StreamBase {
     this.reqStart = session.acceptedAt;
     this.feRules = httpRulesOf(this.fe);
     this.txn = new HttpTxn(session, this.fe.name);
+    this.bytes = new TxBytes(session, this.tx);
   }
 
   /** The backend's rule set when it is not the frontend itself (a `listen` runs its rules once). */
@@ -124,6 +130,7 @@ export abstract class StreamBase {
       req?.keepAlive === true &&
       req.bodyKind === 'none' &&
       this.mode !== 'close' &&
+      !this.clientEnded &&
       !this.session.frontend.draining;
     const built = buildReply(
       reply,
@@ -134,7 +141,7 @@ export abstract class StreamBase {
       this.txn,
     );
     this.txn.status = built.status;
-    this.tx.bytes += built.bytes.length;
+    this.bytes.countOut(built.bytes.length);
     this.session.client.write(built.bytes);
     this.tx.emit(this.session, this.ctx, this.backend, this.session.server, built.status, this.clock.now());
     if (stay) this.replied();
@@ -187,7 +194,7 @@ export abstract class StreamBase {
   }
 
   protected writeClient(b: Buffer): void {
-    this.tx.bytes += b.length;
+    this.bytes.countOut(b.length);
     const c = this.session.client;
     if (!c.write(b)) this.serverPaused = true;
     if (c.writableLength > 0 && c.writableCorked === 0) this.sc?.port.detach();
@@ -229,7 +236,8 @@ export abstract class StreamBase {
     this.releaseConnector();
     this.txn.status = status;
     const msg = errorMessage(status, this.fe, this.backend?.cfg);
-    this.tx.bytes += msg.length;
+    // Without a parsed request this is the answer of HAProxy's H1 layer, outside any stream: not counted.
+    if (this.req) this.bytes.countOut(msg.length);
     this.session.client.write(msg);
     this.tx.emit(this.session, this.ctx, this.backend, this.session.server, status, this.clock.now());
     this.closeClient();
@@ -286,6 +294,9 @@ export abstract class StreamBase {
           this.phase === 'waiting' && !this.respStarted ? be?.server : minDefined(fe.client, be?.server);
         return t === undefined ? undefined : this.last + t;
       }
+      case 'applet':
+        // No server timeout applies to the process's own answer; the client's bounds the wait.
+        return fe.client === undefined ? undefined : this.last + fe.client;
       default:
         return undefined;
     }
@@ -322,6 +333,12 @@ export abstract class StreamBase {
       this.tx.terminate(s, 'c', 'R');
       s.frontend.counters.failedReq++;
       this.sendError(408);
+      return;
+    }
+    if (this.phase === 'applet') {
+      // The handler's answer did not come while the client waited: a 504 (the answer is dropped if it comes).
+      this.tx.terminate(s, 'c', 'H');
+      this.sendError(504);
       return;
     }
     const serverSide = this.phase === 'waiting';

@@ -23,7 +23,7 @@ import type { ConnInfo, SampleContext } from '../acl/types.js';
 import { type ReadSink, resumeRead } from '../conn.js';
 import { type ConnectFailure, Connector, type UpstreamClient } from '../connector.js';
 import type { PickContext } from '../lb/types.js';
-import type { ModeContext } from '../mode.js';
+import { isPromise, type ModeContext } from '../mode.js';
 import type { Server } from '../server.js';
 import type { Session } from '../session.js';
 import { hasStickStores, stickServer, stickStore } from '../stick/persist.js';
@@ -40,7 +40,7 @@ import { ResponseSide } from './response.js';
 import { REWRITE_FAILED } from './rules/actions-headers.js';
 import { AppletCall } from './rules/actions-service.js';
 import { runRules } from './rules/compile.js';
-import type { RuleOutcome } from './rules/types.js';
+import type { RuleOutcome, RuleReply } from './rules/types.js';
 import { serializeRequestHead } from './serialize.js';
 import { ServerConn, type ServerConnOwner, takeIdle } from './server-conn.js';
 import { statsProxyFor, statsResponse } from './stats-hook.js';
@@ -49,6 +49,8 @@ import { concat, EMPTY } from './stream-base.js';
 export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient, ServerConnOwner {
   /** The applet answering this request once its body is read (`use-service`, stats form POST). */
   private applet: AppletCall | undefined;
+  /** The statsHandler's answer awaited in phase 'applet' (awaitAnswer). */
+  private pendingAnswer: Promise<Buffer | RuleReply> | undefined;
 
   constructor(session: Session, ctx: ModeContext, limits: HeadLimits) {
     super(session, ctx, limits);
@@ -119,6 +121,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
         return this.phase === 'body' && !this.clientPaused;
       case 'connecting':
       case 'waiting':
+      case 'applet':
         this.inBuf = concat(this.inBuf, buf, n);
         return false;
       default:
@@ -152,7 +155,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
       return true;
     }
     this.inBuf = r.consumed < buf.length ? buf.subarray(r.consumed) : undefined;
-    this.session.bytesIn += r.consumed;
+    this.bytes.countIn(r.consumed);
     this.startTransaction(r.head);
     // An applet reading the request body (startApplet) keeps the client read too.
     return this.phase === 'head' || this.phase === 'closing' || this.applet !== undefined;
@@ -188,6 +191,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     if (be) {
       this.backend = be;
       this.session.backend = be;
+      this.bytes.onBackend(be.counters);
       txn.backend = be.name;
       const br = this.beRules;
       if (br && br.request.length > 0 && this.ruleStage(runRules(br.request, txn))) return;
@@ -201,9 +205,9 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
         this.startApplet(new AppletCall(statsOf, undefined, this.bufsize));
         return;
       }
-      this.session.client.write(statsResponse(req, statsOf, this.session.conn.srcAddr, this.ctx));
-      if (req.bodyKind === 'none' && req.keepAlive) this.nextRequest();
-      else this.closeClient();
+      const page = statsResponse(req, statsOf, this.session.conn.srcAddr, this.ctx);
+      if (isPromise(page)) this.awaitAnswer(page);
+      else this.sendStatsPage(page);
       return;
     }
     if (!be) {
@@ -276,7 +280,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
   private startApplet(call: AppletCall): void {
     const req = this.req!;
     if (req.bodyKind === 'none' || req.bodyKind === 'tunnel') {
-      this.sendReply(call.answer(req, this.session.conn.srcAddr, this.ctx.statsHandler), true);
+      this.appletAnswer(call);
       return;
     }
     this.applet = call;
@@ -291,9 +295,57 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     if (this.phase === 'body') resumeRead(this.session.client);
   }
 
+  /** Sends the applet's reply, now or once the handler's promise settles. */
+  private appletAnswer(call: AppletCall): void {
+    const reply = call.answer(this.req!, this.session.conn.srcAddr, this.ctx.statsHandler);
+    if (isPromise(reply)) this.awaitAnswer(reply);
+    else this.sendReply(reply, true);
+  }
+
+  /**
+   * Waits for the statsHandler's promised answer. The client is not read
+   * meanwhile (pipelined requests wait in inBuf, in order); `timeout client`
+   * bounds the wait (deadline()). An answer that comes after the client
+   * left, or after that timeout answered, is dropped.
+   */
+  private awaitAnswer(answer: Promise<Buffer | RuleReply>): void {
+    this.phase = 'applet';
+    this.pendingAnswer = answer;
+    this.last = this.clock.now();
+    this.rearm();
+    answer.then(
+      (a) => this.answerCame(answer, a),
+      () => this.answerCame(answer, undefined),
+    );
+  }
+
+  /** `a`: the answer, or undefined when the handler failed (a 500, counted as an internal error). */
+  private answerCame(answer: Promise<Buffer | RuleReply>, a: Buffer | RuleReply | undefined): void {
+    if (this.pendingAnswer !== answer || this.phase !== 'applet') return;
+    this.pendingAnswer = undefined;
+    this.cancelTimer();
+    if (a === undefined) {
+      this.session.frontend.counters.internalErrors++;
+      this.tx.terminate(this.session, 'P', 'H');
+      this.sendError(500);
+    } else if (Buffer.isBuffer(a)) this.sendStatsPage(a);
+    else this.sendReply(a, true);
+  }
+
+  /** A stats page answered from the request head; the connection goes on when the request allows. */
+  private sendStatsPage(page: Buffer): void {
+    this.bytes.countOut(page.length);
+    this.session.client.write(page);
+    const req = this.req!;
+    if (req.bodyKind === 'none' && req.keepAlive && !this.clientEnded) this.nextRequest();
+    else this.closeClient();
+  }
+
   /** A response produced here (monitor-uri); the connection goes on when `keep`. */
   private answerLocally(status: number, keep: boolean): void {
-    this.session.client.write(errorMessage(status, this.fe, undefined));
+    const msg = errorMessage(status, this.fe, undefined);
+    this.bytes.countOut(msg.length);
+    this.session.client.write(msg);
     if (keep && this.req!.keepAlive) this.nextRequest();
     else this.closeClient();
   }
@@ -307,7 +359,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     }
     const r = f.feed(buf, off, end);
     if (r.used > 0) {
-      this.session.bytesIn += r.used;
+      this.bytes.countIn(r.used);
       if (this.applet) this.applet.push(buf.subarray(off, off + r.used));
       else this.writeServer(buf.subarray(off, off + r.used));
     }
@@ -328,8 +380,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.phase = 'waiting';
     const applet = this.applet;
     this.applet = undefined;
-    if (applet)
-      this.sendReply(applet.answer(this.req!, this.session.conn.srcAddr, this.ctx.statsHandler), true);
+    if (applet) this.appletAnswer(applet);
     else if (this.respPhase === 'done') this.finishTransaction();
   }
 
@@ -365,6 +416,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.sc = c;
     const s = this.session;
     s.server = server;
+    if (server) this.bytes.onServer(server.counters);
     const k = this.connector!;
     s.tQueue = k.queueTime;
     s.tConnect = k.connectTime;
@@ -443,6 +495,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
     this.clientPaused = false;
     this.reqStart = this.clock.now();
     this.tx.reset(this.reqStart, this.clock.wallNow());
+    this.bytes.begin();
     if (this.inBuf && this.inBuf.length > 0) this.tx.sawRequest(this.reqStart);
     this.rearm();
     if (this.inBuf && !this.parseRequest()) return;
@@ -476,6 +529,7 @@ export class HttpStream extends ResponseSide implements ReadSink, UpstreamClient
 
   private readonly onClientClose = (): void => {
     this.cancelTimer();
+    this.pendingAnswer = undefined;
     // Logged before the transaction ends: the line may print its variables.
     if (this.phase !== 'head' && this.phase !== 'closing' && this.phase !== 'tunnel') {
       this.tx.emit(

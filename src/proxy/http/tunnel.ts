@@ -4,12 +4,15 @@
  * untouched until either side closes, bounded by `timeout tunnel` (falling
  * back to the client and server timeouts, configuration.txt "timeout tunnel").
  * A FIN is forwarded as a FIN; a close or an error closes the other side.
+ * The relayed bytes count as they move, as in `mode tcp`, on the counters of
+ * the transaction that switched (tx-bytes.ts).
  */
 import type net from 'node:net';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { type ReadPort, type ReadSink, resumeRead } from '../conn.js';
 import type { Session } from '../session.js';
 import type { ServerConn, ServerConnOwner } from './server-conn.js';
+import type { TxBytes } from './tx-bytes.js';
 
 class Direction implements ReadSink {
   paused = false;
@@ -25,8 +28,8 @@ class Direction implements ReadSink {
     const ok = dst.write(buf.subarray(0, n));
     if (dst.writableLength > 0) this.port.detach();
     this.t.last = this.t.clock.now();
-    if (this.toServer) this.t.session.bytesIn += n;
-    else this.t.session.bytesOut += n;
+    if (this.toServer) this.t.bytes.countIn(n);
+    else this.t.bytes.countOut(n);
     if (ok) return true;
     this.paused = true;
     return false;
@@ -49,6 +52,8 @@ export class HttpTunnel implements ServerConnOwner {
     conn: ServerConn,
     clock: Clock,
     idleMs: number | undefined,
+    /** The counters of the transaction that switched. */
+    readonly bytes: TxBytes,
     onClosed: () => void,
   ) {
     this.session = session;
@@ -66,8 +71,14 @@ export class HttpTunnel implements ServerConnOwner {
   start(toServer: Buffer | undefined, toClient: Buffer | undefined): void {
     const sock = this.conn.sock!;
     const client = this.session.client;
-    if (toServer && toServer.length > 0) sock.write(toServer);
-    if (toClient && toClient.length > 0) client.write(toClient);
+    if (toServer && toServer.length > 0) {
+      this.bytes.countIn(toServer.length);
+      sock.write(toServer);
+    }
+    if (toClient && toClient.length > 0) {
+      this.bytes.countOut(toClient.length);
+      client.write(toClient);
+    }
     this.conn.owner = this;
     this.session.clientPort.sink = this.c2s;
     this.arm();

@@ -92,3 +92,9 @@ export class DataLayout {
     return this.byName.get(name);
   }
 }
+
+/** Adds `n` to a counter's value in `d`: uint counters are 32-bit in HAProxy and wrap, byte counts are 64-bit. */
+export function addCount(d: Float64Array, s: DataSlot, n: number): void {
+  const v = d[s.offset]! + n;
+  d[s.offset] = s.def.kind === 'uint' ? v % 4294967296 : v;
+}

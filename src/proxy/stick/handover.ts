@@ -2,9 +2,11 @@
  * Stick tables across a reload. HAProxy keeps them through its local peer:
  * on a soft restart the old process pushes all its entries to the new one
  * before that one talks to other peers (configuration.txt 3.5 "Peers"). In
- * master-worker mode hapair does it with a dump: the master asks each old
- * worker for exportStickTables(), and each new worker calls
- * importStickTables() once per dump before it accepts its first connection.
+ * master-worker mode hapair does it with a dump: the master asks an old
+ * worker for exportStickTables() (each holds the whole table: the workers
+ * share their changes, replication.ts), and each new worker calls
+ * importStickTables() before it accepts its first connection; a crashed
+ * worker's replacement takes a live peer's dump the same way.
  *
  * What crosses (StickDump, plain objects, arrays, strings, numbers and null:
  * safe for JSON and for structured clone):
@@ -30,13 +32,13 @@
  * would merge distinct keys); otherwise it is skipped and reported, never
  * thrown. Data types stored by both are restored (a rate only with the same
  * period), the others are dropped or start at 0. Importing several dumps
- * (nbthread > 1: one per old worker) merges them: counters and rates add
- * up, server_id and server_key keep the first value seen, the expiry the
- * longest. Expiry is capped at the new table's `expire`; a table smaller
- * than what comes keeps the entries that expire last.
+ * (tables that were not shared, one per process) merges them: counters and
+ * rates add up, server_id and server_key keep the first value seen, the
+ * expiry the longest. Expiry is capped at the new table's `expire`; a table
+ * smaller than what comes keeps the entries that expire last.
  */
 import { formatIPv4, parseIPv4, parseIPv6 } from '../acl/ip.js';
-import type { DataSlot } from './data-types.js';
+import { addCount, type DataSlot } from './data-types.js';
 import { rateExport, rateMerge } from './freq.js';
 import { formatInet6, type TableType } from './keys.js';
 import { StickEntry, type StickTable } from './table.js';
@@ -122,7 +124,7 @@ function exportTable(t: StickTable, now: number): StickTableDump {
   const slots = t.layout.slots;
   const entries: StickEntryDump[] = [];
   for (const e of t.all()) {
-    if (e.ref === 0 && e.expireAt <= now) continue;
+    if (!e.inUse && e.expireAt <= now) continue;
     const values = slots.map((s) => exportValue(e, s, now));
     entries.push({ key: String(e.key), expire: expireLeft(t, e, now), values });
   }
@@ -133,7 +135,7 @@ function exportTable(t: StickTable, now: number): StickTableDump {
 function expireLeft(t: StickTable, e: StickEntry, now: number): number | null {
   if (t.expire === undefined) return null;
   const left = e.expireAt - now;
-  return e.ref > 0 ? Math.max(left, t.expire) : left;
+  return e.inUse ? Math.max(left, t.expire) : left;
 }
 
 function exportValue(e: StickEntry, s: DataSlot, now: number): StickValueDump {
@@ -309,8 +311,7 @@ function mergeValue(e: StickEntry, s: DataSlot, v: StickValueDump | undefined, n
     default: {
       // conn_cur counts this process's own connections only (header).
       if (s.def.name === 'conn_cur' || !isCount(v)) return;
-      const sum = e.data[s.offset]! + v;
-      e.data[s.offset] = s.def.kind === 'uint' ? sum % 4294967296 : sum;
+      addCount(e.data, s, v);
     }
   }
 }

@@ -13,20 +13,45 @@
  * - Entries are kept in a Map in order of last refresh (creation order when
  *   the table has no `expire`, which is the order HAProxy's expiry tree then
  *   holds), so the oldest candidates and the expired ones come first.
+ * - Under -W with several workers, each worker holds the whole table: a
+ *   recorder (replication.ts) sees every change local traffic makes, and the
+ *   other workers' changes are applied here without being recorded again.
+ *   An entry that sessions of another worker track is in use here too.
  */
 import type { StickTableConfig } from '../../config/haproxy/model.js';
 import type { SampleType, SampleValue } from '../acl/types.js';
-import { DataLayout, type DataSlot } from './data-types.js';
+import { addCount, DataLayout, type DataSlot } from './data-types.js';
 import { rateAdd, rateInit, rateRead } from './freq.js';
 import { type KeyShape, sampleKey, type TableType } from './keys.js';
 import type { StickKey, StickTableRef, TrackedCounter } from './types.js';
 
 let serials = 0;
 
+/**
+ * What a table tells the replication of its entries (replication.ts) about
+ * the changes local traffic makes; absent in a single process, where each
+ * call site costs one test.
+ */
+export interface StickChangeRecorder {
+  /** `n` events were added to the counter or rate in `slot` of `e`. */
+  counted(e: StickEntry, slot: DataSlot, n: number): void;
+  /** `e` was created or refreshed (its expiry moved). */
+  touched(e: StickEntry): void;
+  /** A `stick` rule stored a server in `e`. */
+  stored(e: StickEntry): void;
+  /** The sessions tracking `e` here (`ref`) changed. */
+  used(e: StickEntry): void;
+}
+
 export class StickEntry implements TrackedCounter {
   readonly key: StickKey;
-  /** Sessions and transactions tracking the entry (`use=` in `show table`). */
+  /** Sessions and transactions of this process tracking the entry. */
   ref = 0;
+  /**
+   * Sessions of the other workers tracking it, by worker (replication.ts),
+   * as each last reported; undefined when none does.
+   */
+  remoteUsers: Map<number, number> | undefined;
   /** Monotonic ms after which the entry may go; +Infinity without `expire`. */
   expireAt = Number.POSITIVE_INFINITY;
   /** The server's name stored by `stick` rules (server_key). */
@@ -47,6 +72,34 @@ export class StickEntry implements TrackedCounter {
     return this.owner.name;
   }
 
+  /** Every session tracking the entry, here and in the other workers (`use=` in `show table`). */
+  get users(): number {
+    let n = this.ref;
+    if (this.remoteUsers) for (const u of this.remoteUsers.values()) n += u;
+    return n;
+  }
+
+  /** Whether a session tracks the entry, here or in another worker: it may then not expire or go. */
+  get inUse(): boolean {
+    return this.ref > 0 || this.remoteUsers !== undefined;
+  }
+
+  /**
+   * Worker `origin` now has `n` sessions tracking the entry. They count in
+   * conn_cur, which thus holds every worker's sessions, as one entry shared
+   * by HAProxy's threads holds all of theirs.
+   */
+  setRemoteUsers(origin: number, n: number): void {
+    const old = this.remoteUsers?.get(origin) ?? 0;
+    if (n === old) return;
+    if (n > 0) {
+      this.remoteUsers ??= new Map();
+      this.remoteUsers.set(origin, n);
+    } else if (this.remoteUsers?.delete(origin) && this.remoteUsers.size === 0) this.remoteUsers = undefined;
+    const cur = this.owner.counters.connCur;
+    if (cur) this.data[cur.offset] = Math.max(0, this.data[cur.offset]! + n - old);
+  }
+
   /** A stored data type's value at `now`; rates as HAProxy reports them. */
   read(name: string, now: number): number | undefined {
     const s = this.owner.layout.slot(name);
@@ -58,11 +111,8 @@ export class StickEntry implements TrackedCounter {
   private add(slot: DataSlot | undefined, now: number, n = 1): boolean {
     if (!slot) return false;
     if (slot.def.kind === 'rate') rateAdd(this.data, slot.offset, slot.period, now, n);
-    else {
-      const v = this.data[slot.offset]! + n;
-      // uint counters are 32-bit in HAProxy and wrap; byte counts are 64-bit.
-      this.data[slot.offset] = slot.def.kind === 'uint' ? v % 4294967296 : v;
-    }
+    else addCount(this.data, slot, n);
+    this.owner.recorder?.counted(this, slot, n);
     return true;
   }
 
@@ -104,7 +154,10 @@ export class StickEntry implements TrackedCounter {
     const c = this.owner.counters;
     if (!c.gpc0 && !c.gpc0Rate) return undefined;
     let out = 0;
-    if (c.gpc0Rate) out = rateAdd(this.data, c.gpc0Rate.offset, c.gpc0Rate.period, now);
+    if (c.gpc0Rate) {
+      out = rateAdd(this.data, c.gpc0Rate.offset, c.gpc0Rate.period, now);
+      this.owner.recorder?.counted(this, c.gpc0Rate, 1);
+    }
     if (c.gpc0) {
       this.add(c.gpc0, now);
       out = this.data[c.gpc0.offset]!;
@@ -118,6 +171,7 @@ export class StickEntry implements TrackedCounter {
     const c = this.owner.counters;
     if (c.serverId) this.data[c.serverId.offset] = id;
     this.serverKey = name;
+    this.owner.recorder?.stored(this);
     this.owner.touch(this, now);
   }
 
@@ -130,13 +184,14 @@ export class StickEntry implements TrackedCounter {
   release(now: number): void {
     if (this.ref === 0) return;
     this.ref--;
+    this.owner.recorder?.used(this);
     const cur = this.owner.counters.connCur;
     if (cur) {
       const v = this.data[cur.offset]!;
       if (v > 0) this.data[cur.offset] = v - 1;
       // session_store_counters(): updating conn_cur refreshes the entry.
       this.owner.touch(this, now);
-    } else if (this.ref === 0 && this.expireAt <= now) this.owner.remove(this);
+    } else if (!this.inUse && this.expireAt <= now) this.owner.remove(this);
   }
 }
 
@@ -192,6 +247,8 @@ export class StickTable implements StickTableRef, KeyShape {
   readonly nopurge: boolean;
   readonly layout: DataLayout;
   readonly counters: Counters;
+  /** Set under -W with several workers (replication.ts). */
+  recorder: StickChangeRecorder | undefined;
   private readonly entries = new Map<StickKey, StickEntry>();
 
   /** `persistence`: a `stick` rule uses the table, which then stores server_id and server_key. */
@@ -219,7 +276,7 @@ export class StickTable implements StickTableRef, KeyShape {
   lookup(key: StickKey, now: number): StickEntry | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (e.ref === 0 && e.expireAt <= now) {
+    if (!e.inUse && e.expireAt <= now) {
       this.entries.delete(key);
       return undefined;
     }
@@ -242,12 +299,14 @@ export class StickTable implements StickTableRef, KeyShape {
     const e = this.get(key, now);
     if (!e) return undefined;
     e.ref++;
+    this.recorder?.used(e);
     e.startCounters(now);
     return e;
   }
 
   /** stktable_touch_local(): the entry lives `expire` ms more, and becomes the youngest. */
   touch(e: StickEntry, now: number): void {
+    this.recorder?.touched(e);
     if (this.expire === undefined) return;
     e.expireAt = now + this.expire;
     if (this.entries.get(e.key) !== e) return;
@@ -256,7 +315,7 @@ export class StickTable implements StickTableRef, KeyShape {
   }
 
   remove(e: StickEntry): boolean {
-    if (e.ref > 0 || this.entries.get(e.key) !== e) return false;
+    if (e.inUse || this.entries.get(e.key) !== e) return false;
     this.entries.delete(e.key);
     return true;
   }
@@ -265,7 +324,7 @@ export class StickTable implements StickTableRef, KeyShape {
   sweep(now: number): number {
     let n = 0;
     for (const e of this.entries.values()) {
-      if (e.ref > 0) continue;
+      if (e.inUse) continue;
       // Refresh order is expiry order: the first live entry ends the scan.
       if (e.expireAt > now) break;
       this.entries.delete(e.key);
@@ -281,7 +340,7 @@ export class StickTable implements StickTableRef, KeyShape {
     let budget = Math.floor(this.size / 256) + 1;
     for (const e of this.entries.values()) {
       if (budget === 0) break;
-      if (e.ref > 0) continue;
+      if (e.inUse) continue;
       this.entries.delete(e.key);
       budget--;
     }
@@ -305,7 +364,7 @@ export class StickTable implements StickTableRef, KeyShape {
     let dropped = 0;
     this.entries.clear();
     for (const e of sorted) {
-      if (excess > 0 && e.ref === 0) {
+      if (excess > 0 && !e.inUse) {
         excess--;
         dropped++;
       } else this.entries.set(e.key, e);

@@ -8,7 +8,7 @@
  */
 import type { ProxyConfig } from '../../../config/haproxy/model.js';
 import { ConfigCode, ConfigError } from '../../../core/errors.js';
-import type { ModeContext, StatsHttpRequest } from '../../mode.js';
+import { isPromise, type ModeContext, type StatsHttpRequest, type StatsHttpResponse } from '../../mode.js';
 import type { RequestHead } from '../head.js';
 import { type RuleReply, type RuleService, registerAction } from './types.js';
 
@@ -86,7 +86,12 @@ export class AppletCall {
     return true;
   }
 
-  answer(head: RequestHead, src: string, handler: ModeContext['statsHandler']): RuleReply {
+  /** The reply, at once when the handler answers at once (ModeContext.statsHandler), else a promise. */
+  answer(
+    head: RequestHead,
+    src: string,
+    handler: ModeContext['statsHandler'],
+  ): RuleReply | Promise<RuleReply> {
     if (this.size > this.limit) return plain(413, 'Request body too large for this service.\n');
     if (!handler) return plain(503, 'No statistics handler is configured in this process.\n');
     const headers: Record<string, string | undefined> = {};
@@ -104,13 +109,17 @@ export class AppletCall {
       ...(this.service !== undefined ? { service: this.service } : {}),
     };
     const res = handler(req);
-    return {
-      kind: 'reply',
-      status: res.status,
-      // The reply gets its own content-length from the body.
-      headers: Object.entries(res.headers).filter(([k]) => k.toLowerCase() !== 'content-length'),
-      body: Buffer.from(res.body),
-      denied: false,
-    };
+    return isPromise(res) ? res.then(replyOf) : replyOf(res);
   }
+}
+
+function replyOf(res: StatsHttpResponse): RuleReply {
+  return {
+    kind: 'reply',
+    status: res.status,
+    // The reply gets its own content-length from the body.
+    headers: Object.entries(res.headers).filter(([k]) => k.toLowerCase() !== 'content-length'),
+    body: Buffer.from(res.body),
+    denied: false,
+  };
 }
