@@ -213,8 +213,8 @@ describe('VRRP process scheduling keywords (global_defs)', () => {
   const global = (body: string) => `global_defs {\n${body}\n}\n${vi('a', VIP)}`;
 
   it("reads vrrp_rt_priority with keepalived's RLIMIT_RTTIME default, or vrrp_rlimit_rttime", () => {
-    const c = load(global(' vrrp_rt_priority 99\n vrrp_rlimit_rttime 100000'));
-    assert.deepEqual(c.globalDefs.vrrpRealtime, { priority: 99, rlimitRttime: 100000 });
+    const c = load(global(' vrrp_rt_priority 99\n vrrp_rlimit_rttime 200000'));
+    assert.deepEqual(c.globalDefs.vrrpRealtime, { priority: 99, rlimitRttime: 200000 });
     assert.deepEqual(c.warnings, []);
     assert.deepEqual(load(global(' vrrp_rt_priority 10')).globalDefs.vrrpRealtime, {
       priority: 10,
@@ -226,12 +226,12 @@ describe('VRRP process scheduling keywords (global_defs)', () => {
 
   it("warns below the RLIMIT_RTTIME hapair recommends, keepalived's default included", () => {
     const tail = (c: KeepalivedConfig) => c.warnings.map((w) => w.slice(w.indexOf(':') + 1));
-    const killed = 'may get the VRRP process killed: hapair recommends vrrp_rlimit_rttime 100000 or more';
+    const killed = 'may get the VRRP process killed: hapair recommends vrrp_rlimit_rttime 200000 or more';
     assert.deepEqual(tail(load(global(' vrrp_rt_priority 10'))), [
       `2: vrrp_rt_priority: RLIMIT_RTTIME 10000 µs ${killed}`,
     ]);
-    assert.deepEqual(tail(load(global(' vrrp_rt_priority 10\n vrrp_rlimit_rttime 99999'))), [
-      `3: vrrp_rlimit_rttime: RLIMIT_RTTIME 99999 µs ${killed}`,
+    assert.deepEqual(tail(load(global(' vrrp_rt_priority 10\n vrrp_rlimit_rttime 199999'))), [
+      `3: vrrp_rlimit_rttime: RLIMIT_RTTIME 199999 µs ${killed}`,
     ]);
   });
 

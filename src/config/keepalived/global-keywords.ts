@@ -42,12 +42,11 @@ export const RLIMIT_RTTIME_DEFAULT_US = 10_000;
  */
 const RLIMIT_RTTIME_MIN_US = 2;
 /**
- * µs; the least hapair recommends. Node.js runs a few ms at a time (GC, JIT),
- * and on a busy host the kernel's tick-based count of a burst grows with
- * interrupts and contention: at keepalived's 10000 the VRRP process was
- * killed under load (docs/compat.md, "VRRP behaviour beyond keepalived").
+ * µs; the least hapair recommends: twice the longest time counted against the
+ * limit in docs/compat.md's measurement ("VRRP behaviour beyond keepalived"),
+ * where keepalived's 10000 got the VRRP process killed on a busy host.
  */
-export const RLIMIT_RTTIME_HAPAIR_MIN_US = 100_000;
+export const RLIMIT_RTTIME_HAPAIR_MIN_US = 200_000;
 const RLIMIT_RTTIME_MAX_US = 4_294_967_295;
 /** CPU_SETSIZE: the bound when the number of online CPUs cannot be read. */
 const CPU_SETSIZE = 1024;
